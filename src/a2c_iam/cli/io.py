@@ -1,0 +1,31 @@
+"""Reading inputs and writing outputs for the commands."""
+
+from __future__ import annotations
+
+import sys
+
+
+class InputError(Exception):
+    """An input the command cannot use (missing file, not JSON); exit status 2."""
+
+
+def read_text(path: str) -> str:
+    """The text of ``path``, or of standard input for ``-``."""
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot read {path}: not UTF-8 text") from exc
+
+
+def out(text: str) -> None:
+    """Print without failing on text the terminal cannot encode (user input is echoed in errors)."""
+    sys.stdout.write(text.encode("utf-8", "backslashreplace").decode("utf-8") + "\n")
+
+
+def err(text: str) -> None:
+    sys.stderr.write(text.encode("utf-8", "backslashreplace").decode("utf-8") + "\n")
