@@ -76,7 +76,9 @@ TRUST_ACTION = (
     "Trust Policy statement actions can only be sts:AssumeRole, "
     "sts:AssumeRoleWithSAML,  and sts:AssumeRoleWithWebIdentity"
 )
-ORGANIZATIONS_TYPE = "The provided policy document does not meet the requirements of the specified policy type."
+ORGANIZATIONS_TYPE = (
+    "The provided policy document does not meet the requirements of the specified policy type."
+)
 IAM_PATH_PREFIXES = (
     "user/", "federated-user/", "role/", "group/", "instance-profile/", "mfa/",
     "server-certificate/", "policy/", "sms-mfa/", "saml-provider/", "oidc-provider/", "report/",

@@ -1,0 +1,108 @@
+"""Who is asking, and whether a Principal element names them — and how.
+
+How a resource policy names the caller matters to the decision, not only whether it does:
+
+- ``DIRECT``: the caller itself (its user ARN, its role-session ARN, ``*``, a service, a
+  federated identity). Same-account grants of this kind are not limited by a permissions
+  boundary or a session policy.
+- ``ROLE``: the caller's role ARN, for a role session. Such grants are limited by the boundary and
+  the session policy.
+- ``ACCOUNT``: the caller's account (``111122223333`` or ``arn:aws:iam::111122223333:root``).
+  This delegates to the account: an IAM user or role still needs an identity policy that allows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import IntEnum
+
+from .model import Principal
+
+
+class Grant(IntEnum):
+    """How a statement names the caller; a higher value is a stronger grant."""
+
+    NONE = 0
+    ACCOUNT = 1
+    ROLE = 2
+    DIRECT = 3
+
+
+_IAM = re.compile(r"^arn:([^:]+):iam::(\d{12}):(root|user/.+|role/.+)$")
+_STS = re.compile(r"^arn:([^:]+):sts::(\d{12}):(assumed-role/([^/]+)/(.+)|federated-user/.+)$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The request's principal, parsed once."""
+
+    text: str
+    kind: str  # user, role, session, root, federated-user, service, anonymous, other
+    account: str | None = None
+    role_name: str | None = None
+
+    @property
+    def is_iam(self) -> bool:
+        """A principal of an AWS account (subject to SCPs; can hold identity policies)."""
+        return self.account is not None
+
+
+def parse_caller(text: str) -> Caller:
+    if text == "*":
+        return Caller(text, "anonymous")
+    m = _IAM.match(text)
+    if m is not None:
+        rest = m.group(3)
+        if rest == "root":
+            return Caller(text, "root", m.group(2))
+        if rest.startswith("user/"):
+            return Caller(text, "user", m.group(2))
+        return Caller(text, "role", m.group(2), rest.rsplit("/", 1)[-1])
+    m = _STS.match(text)
+    if m is not None:
+        if m.group(4) is not None:
+            return Caller(text, "session", m.group(2), m.group(4))
+        return Caller(text, "federated-user", m.group(2))
+    if "." in text and ":" not in text:
+        return Caller(text, "service")
+    return Caller(text, "other")
+
+
+def _aws_entry(value: str, caller: Caller) -> Grant:
+    if value == "*":
+        return Grant.DIRECT
+    if _ACCOUNT.match(value):
+        value = f"arn:aws:iam::{value}:root"
+    m = _IAM.match(value)
+    if m is not None:
+        account, rest = m.group(2), m.group(3)
+        if rest == "root":
+            if caller.account != account:
+                return Grant.NONE
+            return Grant.DIRECT if caller.kind == "root" else Grant.ACCOUNT
+        if rest.startswith("role/"):
+            name = rest.rsplit("/", 1)[-1]
+            if caller.kind == "role" and value == caller.text:
+                return Grant.ROLE
+            if caller.kind == "session" and caller.account == account and caller.role_name == name:
+                return Grant.ROLE
+            return Grant.NONE
+    return Grant.DIRECT if value == caller.text else Grant.NONE
+
+
+def grant_of(principal: Principal, caller: Caller) -> Grant:
+    """The strongest way ``principal`` names ``caller`` (``Grant.NONE`` when it does not)."""
+    if principal.wildcard:
+        return Grant.DIRECT
+    best = Grant.NONE
+    for kind, value in principal.entries:
+        if kind == "AWS":
+            grant = _aws_entry(value, caller)
+        elif kind == "Service":
+            grant = Grant.DIRECT if value == "*" or value.lower() == caller.text.lower() else Grant.NONE
+        else:
+            grant = Grant.DIRECT if value == caller.text else Grant.NONE
+        best = max(best, grant)
+    return best
