@@ -5,7 +5,8 @@ Exception tree::
     PolicyError
     └── PolicyValidationError      a document IAM would refuse (code + IAM's exact message)
         ├── MalformedPolicyDocument
-        └── PolicyLimitExceeded    a size quota (IAM's ``LimitExceeded``)
+        ├── PolicyLimitExceeded    a size quota (IAM's ``LimitExceeded``)
+        └── PolicyCharacterError   a character the API refuses (``ValidationError``)
 
 Each carries the AWS error code so that the API layer maps it to the wire 1:1, and the JSON path of
 the element that failed so that lint can point at it.
@@ -38,3 +39,7 @@ class MalformedPolicyDocument(PolicyValidationError):
 
 class PolicyLimitExceeded(PolicyValidationError):
     code = "LimitExceeded"
+
+
+class PolicyCharacterError(PolicyValidationError):
+    code = "ValidationError"

@@ -31,7 +31,7 @@ from .arn import account_of
 from .conditions import CompiledCondition
 from .match import action_regex, is_wild, resource_regex, resource_regex_pieces
 from .model import Effect, Policy, Statement
-from .principals import Caller, Grant, grant_of, parse_caller
+from .principals import Caller, Grant, excluded_by, grant_of, parse_caller
 from .request import ContextValue, Decision, Outcome, PolicySet, PolicyType, Request, StatementRef
 from .variables import has_variables, substitute
 
@@ -114,9 +114,8 @@ class CompiledStatement:
             grant = grant_of(st.principal, caller)
             if grant is Grant.NONE:
                 return Grant.NONE
-        elif st.not_principal is not None:
-            if grant_of(st.not_principal, caller) is not Grant.NONE:
-                return Grant.NONE
+        elif st.not_principal is not None and excluded_by(st.not_principal, caller):
+            return Grant.NONE
         for cond in self.conditions:
             if not cond.evaluate(context):
                 return Grant.NONE
@@ -240,7 +239,7 @@ class CompiledPolicySet:
             )
 
         def every_level(kind: PolicyType, levels: tuple[tuple[CompiledPolicy, ...], ...]) -> bool:
-            ok = True
+            ok = bool(levels)  # fail closed: an organisation with no level allows nothing
             for level in levels:
                 ok = any([ask(kind, p) for p in level]) and ok
             return ok
@@ -291,7 +290,7 @@ class CompiledPolicySet:
                 failing.append(PolicyType.PERMISSION_BOUNDARY)
         if self.session is not None and caller.kind != "anonymous":
             ok = ask(PolicyType.SESSION, self.session)
-            if not ok and not (direct and caller.kind == "session"):
+            if not ok and not (direct and caller.kind in ("session", "federated-user")):
                 failing.append(PolicyType.SESSION)
         if self.vpc is not None and not ask(PolicyType.VPC_ENDPOINT, self.vpc):
             failing.append(PolicyType.VPC_ENDPOINT)

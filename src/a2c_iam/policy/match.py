@@ -10,7 +10,8 @@ in a resource name matches itself only (a plain ``replace("*", ".*")`` would not
   colons (current AWS documentation). In the resource part (after the fifth colon) ``*`` matches
   anything, ``/`` and ``:`` included.
 - ``StringLike``: case-sensitive, ``*`` and ``?`` anywhere.
-- ``ArnLike``/``ArnEquals``: as resources.
+- ``ArnLike``/``ArnEquals``: as resources, but each of the six segments is matched separately
+  (no ``*`` runs across a colon before the resource part).
 """
 
 from __future__ import annotations
@@ -45,8 +46,12 @@ def is_wild(text: str) -> bool:
     return "*" in text or "?" in text
 
 
-def _arn_regex_from_pieces(pieces: Sequence[Piece]) -> str:
-    """A regex for an ARN pattern given as pieces (pattern text and literal text)."""
+def _arn_regex_from_pieces(pieces: Sequence[Piece], span: bool = True) -> str:
+    """A regex for an ARN pattern given as pieces (pattern text and literal text).
+
+    ``span``: a ``*`` that ends one of the first five segments may run across colons (the
+    Resource element); the ARN condition operators check each segment separately (no span).
+    """
     chars = [(ch, is_pattern) for text, is_pattern in pieces for ch in text]
     out: list[str] = []
     colons = 0
@@ -60,7 +65,7 @@ def _arn_regex_from_pieces(pieces: Sequence[Piece]) -> str:
                 out.append(".*")
             else:
                 last_of_segment = i + 1 == len(chars) or chars[i + 1][0] == ":"
-                out.append(".*" if last_of_segment else "[^:]*")
+                out.append(".*" if last_of_segment and span else "[^:]*")
         elif is_pattern and ch == "?":
             out.append("." if in_resource else "[^:]")
         else:
@@ -73,13 +78,13 @@ def resource_regex(pattern: str) -> Matcher:
     return re.compile(_arn_regex_from_pieces(((pattern, True),)), re.DOTALL)
 
 
-def resource_regex_pieces(pieces: Sequence[Piece]) -> Matcher:
-    return _cached_pieces(tuple(pieces))
+def resource_regex_pieces(pieces: Sequence[Piece], span: bool = True) -> Matcher:
+    return _cached_pieces(tuple(pieces), span)
 
 
 @lru_cache(maxsize=65536)
-def _cached_pieces(pieces: tuple[Piece, ...]) -> Matcher:
-    return re.compile(_arn_regex_from_pieces(pieces), re.DOTALL)
+def _cached_pieces(pieces: tuple[Piece, ...], span: bool) -> Matcher:
+    return re.compile(_arn_regex_from_pieces(pieces, span), re.DOTALL)
 
 
 @lru_cache(maxsize=65536)

@@ -42,6 +42,23 @@ class Caller:
     kind: str  # user, role, session, root, federated-user, service, anonymous, other
     account: str | None = None
     role_name: str | None = None
+    partition: str = "aws"
+
+    def chain(self) -> tuple[str, ...]:
+        """Every principal the request speaks for: the account, the role, the session.
+
+        ``NotPrincipal`` exempts a caller only when it names each of them (IAM User Guide,
+        "NotPrincipal"): naming the account alone exempts the root user, not every user.
+        """
+        if self.account is None:
+            return (self.text,)
+        root = f"arn:{self.partition}:iam::{self.account}:root"
+        if self.kind == "session" and self.role_name is not None:
+            role = f"arn:{self.partition}:iam::{self.account}:role/{self.role_name}"
+            return (root, role, self.text)
+        if self.kind == "root":
+            return (root,)
+        return (root, self.text)
 
     @property
     def is_iam(self) -> bool:
@@ -55,16 +72,17 @@ def parse_caller(text: str) -> Caller:
     m = _IAM.match(text)
     if m is not None:
         rest = m.group(3)
+        part = m.group(1)
         if rest == "root":
-            return Caller(text, "root", m.group(2))
+            return Caller(text, "root", m.group(2), partition=part)
         if rest.startswith("user/"):
-            return Caller(text, "user", m.group(2))
-        return Caller(text, "role", m.group(2), rest.rsplit("/", 1)[-1])
+            return Caller(text, "user", m.group(2), partition=part)
+        return Caller(text, "role", m.group(2), rest.rsplit("/", 1)[-1], partition=part)
     m = _STS.match(text)
     if m is not None:
         if m.group(4) is not None:
-            return Caller(text, "session", m.group(2), m.group(4))
-        return Caller(text, "federated-user", m.group(2))
+            return Caller(text, "session", m.group(2), m.group(4), partition=m.group(1))
+        return Caller(text, "federated-user", m.group(2), partition=m.group(1))
     if "." in text and ":" not in text:
         return Caller(text, "service")
     return Caller(text, "other")
@@ -106,3 +124,35 @@ def grant_of(principal: Principal, caller: Caller) -> Grant:
             grant = Grant.DIRECT if value == caller.text else Grant.NONE
         best = max(best, grant)
     return best
+
+
+def _same_role(a: str, b: str) -> bool:
+    """Two role ARNs that name one role (the chain's role ARN has no path)."""
+    ma, mb = _IAM.match(a), _IAM.match(b)
+    if ma is None or mb is None or ma.group(2) != mb.group(2):
+        return False
+    ra, rb = ma.group(3), mb.group(3)
+    return (ra.startswith("role/") and rb.startswith("role/")
+            and ra.rsplit("/", 1)[-1] == rb.rsplit("/", 1)[-1])
+
+
+def _named(principal: Principal, identity: str, caller: Caller) -> bool:
+    for kind, value in principal.entries:
+        if kind != "AWS":
+            if value == "*" or value.lower() == identity.lower():
+                return True
+            continue
+        if value == "*":
+            return True
+        if _ACCOUNT.match(value):
+            value = f"arn:{caller.partition}:iam::{value}:root"
+        if value == identity or _same_role(value, identity):
+            return True
+    return False
+
+
+def excluded_by(not_principal: Principal, caller: Caller) -> bool:
+    """Whether a ``NotPrincipal`` element exempts the caller (names every link of its chain)."""
+    if not_principal.wildcard:
+        return True
+    return all(_named(not_principal, identity, caller) for identity in caller.chain())

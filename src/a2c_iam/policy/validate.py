@@ -5,6 +5,7 @@ tools that disagree on it disagree on the error a user sees. IAM runs its checks
 the whole document, not statement by statement, so a syntax error in the last statement wins over
 a bad Sid in the first. The passes, in order (each stops at its first finding):
 
+0. Characters: the API accepts tab, LF, CR and U+0020 to U+00FF only (``ValidationError``).
 1. Size: the document without white space against the kind's quota (``LimitExceeded``,
    ``Cannot exceed quota for PolicySize: N``).
 2. Syntax (``Syntax errors in policy.``): JSON that does not parse, duplicate keys, a top level
@@ -30,7 +31,8 @@ a bad Sid in the first. The passes, in order (each stops at its first finding):
    ``Actions/Condition can contain only one colon.``, ``Vendor X is not valid``).
 10. Resources: required by every kind but trust (``Policy statement must contain resources.``),
     prohibited in a trust policy (``Has prohibited field Resource.``).
-11. Kind rules: trust-policy actions, trust principals, RCP and SCP restrictions.
+11. Kind rules: trust-policy actions, trust principals, RCP restrictions. SCPs take the full
+    policy language (AWS Organizations, September 2025) except Principal.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .arn import PARTITIONS
-from .errors import MalformedPolicyDocument, PolicyLimitExceeded
+from .errors import MalformedPolicyDocument, PolicyCharacterError, PolicyLimitExceeded
 from .grammar import PRINCIPAL_TYPES, STATEMENT_ELEMENTS, TOP_ELEMENTS, VERSIONS, split_operator
 from .kinds import (
     DEFAULT_QUOTA,
@@ -99,6 +101,16 @@ _AWS_PRINCIPAL_ARN = re.compile(
 )
 _SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9][a-z0-9\-.]*\.(amazonaws\.com(\.cn)?|amazon\.com)$")
 _WS = re.compile(r"\s")
+#: The characters IAM's API accepts in a policy document (botocore: policyDocumentType).
+_CHARSET = re.compile("^[\u0009\u000A\u000D\u0020-\u00FF]+$")
+EMPTY_MESSAGE = (
+    "1 validation error detected: Value at 'policyDocument' failed to satisfy constraint: "
+    "Member must have length greater than or equal to 1"
+)
+CHARSET_MESSAGE = (
+    "1 validation error detected: Value at 'policyDocument' failed to satisfy constraint: "
+    "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"
+)
 
 
 class _Duplicate(ValueError):
@@ -128,9 +140,9 @@ def load_document(document: str | bytes | Mapping[str, Any]) -> tuple[Any, str]:
     if isinstance(document, Mapping):
         try:
             text = json.dumps(document, separators=(",", ":"), allow_nan=False)
+            return json.loads(text, object_pairs_hook=_pairs), text
         except (TypeError, ValueError, RecursionError) as exc:
             raise MalformedPolicyDocument(SYNTAX) from exc
-        return json.loads(text, object_pairs_hook=_pairs), text
     if isinstance(document, bytes):
         try:
             document = document.decode("utf-8")
@@ -166,12 +178,6 @@ def statements_of(doc: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     if isinstance(raw, dict):
         return [("Statement", raw)]
     return [(f"Statement[{i}]", s) for i, s in enumerate(raw)]
-
-
-def _text(document: str | bytes) -> str:
-    if isinstance(document, bytes):
-        return document.decode("utf-8", errors="replace")
-    return document
 
 
 def as_list(value: Any) -> list[Any]:
@@ -355,6 +361,8 @@ def resource_format_error(resource: str) -> str | None:
     if len(parts) < 3:
         return VENDOR_MISSING
     service = parts[2]
+    if "*" in service or "?" in service:  # "You can't use a wildcard in the service segment."
+        return VENDOR_MISSING
     region = parts[3] if len(parts) > 3 else ""
     resource_id = ":".join(parts[5:]) if len(parts) > 5 else ""
     if service == "iam":
@@ -463,7 +471,12 @@ def _check_principal_values(stmts: list[tuple[str, dict[str, Any]]]) -> None:
 
 def _valid_principal(kind: str, ident: str) -> bool:
     if kind == "AWS":
-        return ident == "*" or bool(_ACCOUNT.match(ident) or _AWS_PRINCIPAL_ARN.match(ident))
+        if ident == "*":
+            return True
+        # No wildcard may stand for part of a name or ARN (all users, all sessions…).
+        if "*" in ident or "?" in ident:
+            return False
+        return bool(_ACCOUNT.match(ident) or _AWS_PRINCIPAL_ARN.match(ident))
     if kind == "Service":
         return ident == "*" or bool(_SERVICE_PRINCIPAL.match(ident))
     if kind == "Federated":
@@ -474,6 +487,7 @@ def _valid_principal(kind: str, ident: str) -> bool:
 # -- dates --------------------------------------------------------------------------------------
 
 _EPOCH = re.compile(r"^-?\d+$")
+_YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def parse_date(value: Any) -> float | None:
@@ -487,6 +501,9 @@ def parse_date(value: Any) -> float | None:
     text = value.strip()
     if _EPOCH.match(text):
         return float(text)
+    ym = _YEAR_MONTH.match(text)
+    if ym is not None:  # W3C "YYYY-MM": the first day of the month
+        text = f"{ym.group(1)}-{ym.group(2)}-01"
     iso = text.replace("z", "Z")
     if iso.endswith("Z"):
         iso = iso[:-1] + "+00:00"
@@ -509,8 +526,18 @@ def validate_document(
 ) -> dict[str, Any]:
     """The document's JSON if IAM would accept it as ``kind``; else raise IAM's first error."""
     limit = DEFAULT_QUOTA[kind] if quota is None else quota
-    if isinstance(document, (str, bytes)) and policy_size(_text(document)) > limit:
-        raise PolicyLimitExceeded(f"Cannot exceed quota for PolicySize: {limit}")
+    if isinstance(document, bytes):
+        try:
+            document = document.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MalformedPolicyDocument(SYNTAX) from exc
+    if isinstance(document, str):
+        if not document:
+            raise PolicyCharacterError(EMPTY_MESSAGE)
+        if not _CHARSET.match(document):
+            raise PolicyCharacterError(CHARSET_MESSAGE)
+        if policy_size(document) > limit:
+            raise PolicyLimitExceeded(f"Cannot exceed quota for PolicySize: {limit}")
     value, text = load_document(document)
     if policy_size(text) > limit:
         raise PolicyLimitExceeded(f"Cannot exceed quota for PolicySize: {limit}")
