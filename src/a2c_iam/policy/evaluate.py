@@ -25,7 +25,7 @@ anonymous callers and service principals have no identity policies either.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from functools import lru_cache
 
 from .arn import account_of
 from .conditions import CompiledCondition
@@ -122,85 +122,103 @@ class CompiledStatement:
         return grant
 
 
-class CompiledPolicy:
-    """A policy's statements compiled, with an index from service prefix to candidates."""
+class CompiledStatementRef:
+    """A compiled statement with the label of its policy (the explanation is built lazily)."""
 
-    __slots__ = ("_by_service", "_candidates", "_generic", "label", "statements")
+    __slots__ = ("label", "statement")
 
-    def __init__(self, policy: Policy, label: str) -> None:
+    def __init__(self, label: str, statement: CompiledStatement) -> None:
         self.label = label
-        variables = policy.supports_variables
-        self.statements = tuple(CompiledStatement(s, variables) for s in policy.statements)
-        by_service: dict[str, set[int]] = {}
-        generic: set[int] = set()
-        for i, st in enumerate(policy.statements):
-            patterns = st.action if st.action is not None else None
-            if patterns is None:
-                generic.add(i)
-                continue
-            for p in patterns:
-                service = p.split(":", 1)[0].lower() if ":" in p else "*"
-                if is_wild(service):
-                    generic.add(i)
+        self.statement = statement
+
+    def ref(self) -> StatementRef:
+        st = self.statement
+        return StatementRef(self.label, st.sid, "Allow" if st.allow else "Deny", st.ref_index)
+
+
+class PolicyGroup:
+    """Policies that are asked together (one type, or one organisation level), one index for all.
+
+    The index maps a service prefix to the statements that can match an action of that service,
+    in document order; statements with a wildcard service or a ``NotAction`` are candidates for
+    every service.
+    """
+
+    __slots__ = ("_by_service", "_candidates", "_generic", "statements")
+
+    def __init__(self, policies: tuple[tuple[Policy, str], ...]) -> None:
+        entries: list[CompiledStatementRef] = []
+        by_service: dict[str, list[int]] = {}
+        generic: list[int] = []
+        for policy, label in policies:
+            variables = policy.supports_variables
+            for st in policy.statements:
+                i = len(entries)
+                entries.append(CompiledStatementRef(label, CompiledStatement(st, variables)))
+                if st.action is None:
+                    generic.append(i)
+                    continue
+                services = {p.split(":", 1)[0].lower() if ":" in p else "*" for p in st.action}
+                if any(is_wild(svc) for svc in services):
+                    generic.append(i)
                 else:
-                    by_service.setdefault(service, set()).add(i)
+                    for svc in services:
+                        by_service.setdefault(svc, []).append(i)
+        self.statements = tuple(entries)
         self._by_service = by_service
         self._generic = generic
-        self._candidates: dict[str, tuple[CompiledStatement, ...]] = {}
+        self._candidates: dict[str, tuple[CompiledStatementRef, ...]] = {}
 
-    def candidates(self, service: str) -> tuple[CompiledStatement, ...]:
+    def candidates(self, service: str) -> tuple[CompiledStatementRef, ...]:
         found = self._candidates.get(service)
         if found is None:
-            idx = sorted(self._by_service.get(service, set()) | self._generic)
+            idx = sorted(set(self._by_service.get(service, ())) | set(self._generic))
             found = tuple(self.statements[i] for i in idx)
             if len(self._candidates) < 4096:
                 self._candidates[service] = found
         return found
 
-    def evaluate(
-        self, action: str, action_key: str, service: str, resource: str, caller: Caller,
-        context: Mapping[str, ContextValue],
-    ) -> tuple[list[tuple[CompiledStatement, Grant]], list[CompiledStatement]]:
-        allows: list[tuple[CompiledStatement, Grant]] = []
-        denies: list[CompiledStatement] = []
-        for st in self.candidates(service):
-            grant = st.applies(action, action_key, resource, caller, context)
-            if grant is Grant.NONE:
-                continue
-            if st.allow:
-                allows.append((st, grant))
-            else:
-                denies.append(st)
-        return allows, denies
 
-
-def _compiled(policy: Policy, label: str) -> CompiledPolicy:
-    return CompiledPolicy(policy, label)
-
-
-class _Tally:
-    """What one policy type said about a request."""
+class _Asked:
+    """What one group said: the statements that allow (with the strongest grant) and deny."""
 
     __slots__ = ("allows", "denies", "grant")
 
     def __init__(self) -> None:
-        self.allows: list[StatementRef] = []
-        self.denies: list[StatementRef] = []
+        self.allows: list[CompiledStatementRef] = []
+        self.denies: list[CompiledStatementRef] = []
         self.grant = Grant.NONE
 
-    def add(self, policy: CompiledPolicy, result: tuple[list[tuple[CompiledStatement, Grant]],
-                                                         list[CompiledStatement]]) -> bool:
-        allows, denies = result
-        for st, grant in allows:
-            self.allows.append(_ref(policy, st, "Allow"))
-            self.grant = max(self.grant, grant)
-        for st in denies:
-            self.denies.append(_ref(policy, st, "Deny"))
-        return bool(allows)
+
+def _ask(
+    group: PolicyGroup, action: str, action_key: str, service: str, resource: str,
+    caller: Caller, context: Mapping[str, ContextValue], into: _Asked,
+) -> bool:
+    """Add the group's applicable statements to ``into``; True when one of them allows."""
+    allowed = False
+    for entry in group.candidates(service):
+        st = entry.statement
+        grant = st.applies(action, action_key, resource, caller, context)
+        if grant is Grant.NONE:
+            continue
+        if st.allow:
+            into.allows.append(entry)
+            if grant > into.grant:
+                into.grant = grant
+            allowed = True
+        else:
+            into.denies.append(entry)
+    return allowed
 
 
-def _ref(policy: CompiledPolicy, st: CompiledStatement, effect: str) -> StatementRef:
-    return StatementRef(policy.label, st.sid, effect, st.ref_index)
+def _group(*policies: tuple[Policy | None, str]) -> PolicyGroup | None:
+    present = tuple((p, label) for p, label in policies if p is not None)
+    return PolicyGroup(present) if present else None
+
+
+@lru_cache(maxsize=4096)
+def _caller(text: str) -> Caller:
+    return parse_caller(text)
 
 
 class CompiledPolicySet:
@@ -209,20 +227,20 @@ class CompiledPolicySet:
     def __init__(self, policy_set: PolicySet) -> None:
         ps = policy_set
         names = ps.identity_names
-        self.identity = tuple(
-            _compiled(p, names[i] if i < len(names) else f"identity_policies[{i}]")
+        self.identity = _group(*(
+            (p, names[i] if i < len(names) else f"identity_policies[{i}]")
             for i, p in enumerate(ps.identity_policies)
-        )
-        self.resource = _opt(ps.resource_policy, "resource_policy")
-        self.boundary = _opt(ps.permission_boundary, "permission_boundary")
-        self.session = _opt(ps.session_policy, "session_policy")
-        self.vpc = _opt(ps.vpc_endpoint_policy, "vpc_endpoint_policy")
+        ))
+        self.resource = _group((ps.resource_policy, "resource_policy"))
+        self.boundary = _group((ps.permission_boundary, "permission_boundary"))
+        self.session = _group((ps.session_policy, "session_policy"))
+        self.vpc = _group((ps.vpc_endpoint_policy, "vpc_endpoint_policy"))
         self.scps = _levels(ps.service_control_policies, "service_control_policies")
         self.rcps = _levels(ps.resource_control_policies, "resource_control_policies")
 
     def authorize(self, request: Request) -> Decision:
-        caller = parse_caller(request.principal)
-        context = {k.lower(): v for k, v in request.context.items()}
+        caller = _caller(request.principal)
+        context = {k.lower(): v for k, v in request.context.items()} if request.context else {}
         action = request.action
         action_key = action.lower()
         service = action_key.split(":", 1)[0]
@@ -230,18 +248,20 @@ class CompiledPolicySet:
         resource_account = (
             request.resource_account or account_of(resource) or caller.account
         )
-        tallies: dict[PolicyType, _Tally] = {}
+        asked: dict[PolicyType, _Asked] = {}
 
-        def ask(kind: PolicyType, policy: CompiledPolicy) -> bool:
-            tally = tallies.setdefault(kind, _Tally())
-            return tally.add(
-                policy, policy.evaluate(action, action_key, service, resource, caller, context)
-            )
+        def ask(kind: PolicyType, group: PolicyGroup | None) -> bool:
+            into = asked.get(kind)
+            if into is None:
+                into = asked[kind] = _Asked()
+            if group is None:
+                return False
+            return _ask(group, action, action_key, service, resource, caller, context, into)
 
-        def every_level(kind: PolicyType, levels: tuple[tuple[CompiledPolicy, ...], ...]) -> bool:
+        def every_level(kind: PolicyType, levels: tuple[PolicyGroup | None, ...]) -> bool:
             ok = bool(levels)  # fail closed: an organisation with no level allows nothing
             for level in levels:
-                ok = any([ask(kind, p) for p in level]) and ok
+                ok = ask(kind, level) and ok
             return ok
 
         failing: list[PolicyType] = []
@@ -254,12 +274,12 @@ class CompiledPolicySet:
 
         has_identity = caller.is_iam and caller.kind != "root"
         identity_allows = caller.kind == "root"
-        if has_identity:
-            for p in self.identity:
-                identity_allows = ask(PolicyType.IDENTITY, p) or identity_allows
+        if has_identity and self.identity is not None:
+            identity_allows = ask(PolicyType.IDENTITY, self.identity)
+        grant = Grant.NONE
         if self.resource is not None:
             ask(PolicyType.RESOURCE, self.resource)
-        grant = tallies[PolicyType.RESOURCE].grant if self.resource is not None else Grant.NONE
+            grant = asked[PolicyType.RESOURCE].grant
         same_account = caller.account is not None and caller.account == resource_account
         trust = action_key in ASSUME_ROLE_ACTIONS and ":role/" in resource
 
@@ -295,27 +315,23 @@ class CompiledPolicySet:
         if self.vpc is not None and not ask(PolicyType.VPC_ENDPOINT, self.vpc):
             failing.append(PolicyType.VPC_ENDPOINT)
 
-        denied = [t for t in ORDER if t in tallies and tallies[t].denies]
+        denied = [t for t in ORDER if t in asked and asked[t].denies]
         if denied:
-            refs = tuple(r for t in denied for r in tallies[t].denies)
+            refs = tuple(e.ref() for t in denied for e in asked[t].denies)
             return Decision(Outcome.EXPLICIT_DENY, tuple(denied), refs)
         if failing:
             return Decision(Outcome.IMPLICIT_DENY, tuple(t for t in ORDER if t in failing), ())
-        refs = tuple(r for t in ORDER if t in tallies for r in tallies[t].allows)
+        refs = tuple(e.ref() for t in ORDER if t in asked for e in asked[t].allows)
         return Decision(Outcome.ALLOWED, (), refs)
-
-
-def _opt(policy: Policy | None, label: str) -> CompiledPolicy | None:
-    return None if policy is None else _compiled(policy, label)
 
 
 def _levels(
     levels: tuple[tuple[Policy, ...], ...] | None, label: str
-) -> tuple[tuple[CompiledPolicy, ...], ...] | None:
+) -> tuple[PolicyGroup | None, ...] | None:
     if levels is None:
         return None
     return tuple(
-        tuple(_compiled(p, f"{label}[{i}][{j}]") for j, p in enumerate(level))
+        _group(*((p, f"{label}[{i}][{j}]") for j, p in enumerate(level)))
         for i, level in enumerate(levels)
     )
 
@@ -331,7 +347,3 @@ def authorize(request: Request, policy_set: PolicySet | CompiledPolicySet) -> De
         policy_set if isinstance(policy_set, CompiledPolicySet) else CompiledPolicySet(policy_set)
     )
     return compiled.authorize(request)
-
-
-def as_json(decision: Decision) -> dict[str, Any]:
-    return decision.as_json()
