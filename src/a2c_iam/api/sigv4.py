@@ -1,0 +1,259 @@
+"""Verification of AWS Signature Version 4, by header or by presigned query string.
+
+The canonical request, string to sign and signature are computed by botocore's own ``SigV4Auth``
+(the code that signs every boto3 and AWS CLI request), restricted to the headers the client says
+it signed. Verification is therefore exactly as strict as signing, and nothing of the
+canonicalisation is written again here. What is ours: parsing the ``Authorization`` header and
+the query parameters, the clock-skew window, the session token, and the error codes and texts of
+IAM and STS. Signatures are compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+from urllib.parse import parse_qsl, quote
+
+from .errors import ApiError
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+MAX_SKEW = timedelta(minutes=15)
+SERVICES = frozenset({"iam", "sts"})
+_AMZ_DATE = "%Y%m%dT%H%M%SZ"
+
+SIGNATURE_MISMATCH = (
+    "The request signature we calculated does not match the signature you provided. "
+    "Check your AWS Secret Access Key and signing method. Consult the service documentation "
+    "for details."
+)
+INVALID_TOKEN = "The security token included in the request is invalid."
+EXPIRED_TOKEN = "The security token included in the request is expired"
+MISSING_AUTH = "Request is missing Authentication Token"
+
+
+class SigningKey(Protocol):
+    """What the verifier needs to know of an access key (looked up by its id)."""
+
+    @property
+    def secret(self) -> str: ...
+
+    @property
+    def session_token(self) -> str | None: ...
+
+    @property
+    def active(self) -> bool: ...
+
+    @property
+    def expires_at(self) -> datetime | None: ...
+
+
+KeyLookup = Callable[[str], "SigningKey | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    """The parts of an HTTP request that a signature covers."""
+
+    method: str
+    host: str
+    path: str
+    query: str  # the raw (percent-encoded) query string
+    headers: Sequence[tuple[str, str]]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        for key, value in self.headers:
+            if key.lower() == name:
+                return value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    access_key_id: str
+    key: SigningKey
+    region: str
+    service: str
+    signed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Signed:
+    access_key_id: str
+    date: str
+    region: str
+    service: str
+    signed_headers: tuple[str, ...]
+    signature: str
+    amz_date: str
+    token: str | None
+    presigned: bool
+    expires: int | None
+
+
+def is_signed(request: HttpRequest) -> bool:
+    return request.header("authorization") is not None or "X-Amz-Algorithm=" in request.query
+
+
+def _parse_authorization(value: str, request: HttpRequest) -> _Signed:
+    algorithm, _, rest = value.strip().partition(" ")
+    if algorithm != ALGORITHM:
+        raise ApiError("IncompleteSignature", f"Unsupported AWS 'algorithm': '{algorithm}'", 400)
+    fields: dict[str, str] = {}
+    for part in rest.split(","):
+        key, eq, val = part.strip().partition("=")
+        if eq:
+            fields[key] = val
+    missing = [k for k in ("Credential", "SignedHeaders", "Signature") if k not in fields]
+    if missing:
+        text = " ".join(f"Authorization header requires '{k}' parameter." for k in missing)
+        raise ApiError("IncompleteSignature", f"{text} Authorization={value}", 400)
+    amz_date = request.header("x-amz-date")
+    if amz_date is None:
+        raise ApiError(
+            "IncompleteSignature",
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
+            f"Authorization={value}",
+            400,
+        )
+    return _credential(fields["Credential"], fields["SignedHeaders"], fields["Signature"], amz_date,
+                       request.header("x-amz-security-token"), presigned=False, expires=None)
+
+
+def _parse_presigned(params: Mapping[str, str]) -> _Signed:
+    if params.get("X-Amz-Algorithm") != ALGORITHM:
+        raise ApiError("IncompleteSignature", "Unsupported AWS 'algorithm'", 400)
+    need = ("X-Amz-Credential", "X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Date")
+    missing = [k for k in need if k not in params]
+    if missing:
+        raise ApiError("IncompleteSignature",
+                       " ".join(f"AWS query-string parameters must include '{k}'." for k in missing),
+                       400)
+    expires: int | None = None
+    if "X-Amz-Expires" in params:
+        try:
+            expires = int(params["X-Amz-Expires"])
+        except ValueError as exc:
+            raise ApiError("IncompleteSignature", "X-Amz-Expires must be a number", 400) from exc
+    return _credential(params["X-Amz-Credential"], params["X-Amz-SignedHeaders"],
+                       params["X-Amz-Signature"], params["X-Amz-Date"],
+                       params.get("X-Amz-Security-Token"), presigned=True, expires=expires)
+
+
+def _credential(credential: str, signed_headers: str, signature: str, amz_date: str,
+                token: str | None, *, presigned: bool, expires: int | None) -> _Signed:
+    parts = credential.split("/")
+    if len(parts) != 5 or parts[4] != "aws4_request" or not all(parts):
+        raise ApiError("IncompleteSignature", f"Credential should be scoped correctly: {credential}",
+                       400)
+    key_id, date, region, service, _ = parts
+    if service not in SERVICES:
+        raise ApiError("SignatureDoesNotMatch",
+                       f"Credential should be scoped to correct service: '{service}'. ", 403)
+    headers = tuple(h for h in signed_headers.lower().split(";") if h)
+    if "host" not in headers:
+        raise ApiError("SignatureDoesNotMatch", SIGNATURE_MISMATCH, 403)
+    return _Signed(key_id, date, region, service, headers, signature, amz_date, token, presigned,
+                   expires)
+
+
+def _fmt(moment: datetime) -> str:
+    return moment.strftime(_AMZ_DATE)
+
+
+def _check_clock(signed: _Signed, now: datetime) -> datetime:
+    try:
+        at = datetime.strptime(signed.amz_date, _AMZ_DATE).replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise ApiError("IncompleteSignature",
+                       f"Date must be in ISO-8601 'basic format'. Got '{signed.amz_date}'.",
+                       400) from exc
+    if signed.date != signed.amz_date[:8]:
+        raise ApiError("SignatureDoesNotMatch",
+                       f"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of "
+                       f"date from HTTP: '{signed.date}' != '{signed.amz_date[:8]}', from "
+                       f"'{signed.amz_date}'.", 403)
+    if signed.presigned and signed.expires is not None:
+        if now > at + timedelta(seconds=signed.expires):
+            raise ApiError("SignatureDoesNotMatch",
+                           f"Signature expired: {_fmt(at + timedelta(seconds=signed.expires))} is "
+                           f"now earlier than {_fmt(now)}", 403)
+    elif at < now - MAX_SKEW:
+        raise ApiError("SignatureDoesNotMatch",
+                       f"Signature expired: {_fmt(at)} is now earlier than {_fmt(now - MAX_SKEW)} "
+                       f"({_fmt(now)} - 15 min.)", 403)
+    if at > now + MAX_SKEW:
+        raise ApiError("SignatureDoesNotMatch",
+                       f"Signature not yet current: {_fmt(at)} is still later than "
+                       f"{_fmt(now + MAX_SKEW)} ({_fmt(now)} + 15 min.)", 403)
+    return at
+
+
+def _expected_signature(request: HttpRequest, signed: _Signed, secret: str) -> str:
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.compat import HTTPHeaders
+    from botocore.credentials import Credentials
+
+    class _Verifier(SigV4Auth):
+        """botocore's signer, told exactly which headers the client signed."""
+
+        def headers_to_sign(self, req: AWSRequest) -> HTTPHeaders:
+            out = HTTPHeaders()
+            for name in signed.signed_headers:
+                value = request.header(name)
+                if name == "host" and value is None:
+                    value = request.host
+                if value is not None:
+                    out[name] = value
+            return out
+
+    query = request.query
+    if signed.presigned:
+        query = "&".join(p for p in query.split("&") if not p.startswith("X-Amz-Signature="))
+    url = f"http://{request.host}{quote(request.path, safe='/~%')}" + (f"?{query}" if query else "")
+    aws_request = AWSRequest(method=request.method, url=url, data=request.body)
+    for name, value in request.headers:
+        aws_request.headers[name] = value
+    aws_request.context["timestamp"] = signed.amz_date
+    auth = _Verifier(Credentials(signed.access_key_id, secret), signed.service, signed.region)
+    canonical = auth.canonical_request(aws_request)
+    return str(auth.signature(auth.string_to_sign(aws_request, canonical), aws_request))
+
+
+def verify(request: HttpRequest, lookup: KeyLookup, now: datetime | None = None) -> Verified:
+    """The verified signer of ``request``; raises ``ApiError`` with IAM's code otherwise."""
+    now = now or datetime.now(UTC)
+    authorization = request.header("authorization")
+    if authorization is not None:
+        signed = _parse_authorization(authorization, request)
+    elif "X-Amz-Algorithm=" in request.query:
+        signed = _parse_presigned(dict(parse_qsl(request.query, keep_blank_values=True)))
+    else:
+        raise ApiError("MissingAuthenticationToken", MISSING_AUTH, 403)
+    at = _check_clock(signed, now)
+    content_hash = request.header("x-amz-content-sha256")
+    if content_hash is not None and not hmac.compare_digest(
+        content_hash, hashlib.sha256(request.body).hexdigest()
+    ):
+        # The header stands for the body in the canonical request: it must be the body's hash.
+        raise ApiError("SignatureDoesNotMatch", SIGNATURE_MISMATCH, 403)
+    key = lookup(signed.access_key_id)
+    if key is None or not key.active:
+        raise ApiError("InvalidClientTokenId", INVALID_TOKEN, 403)
+    if key.session_token is not None:
+        if signed.token is None or not hmac.compare_digest(signed.token, key.session_token):
+            raise ApiError("InvalidClientTokenId", INVALID_TOKEN, 403)
+    elif signed.token is not None:
+        raise ApiError("InvalidClientTokenId", INVALID_TOKEN, 403)
+    expected = _expected_signature(request, signed, key.secret)
+    if not hmac.compare_digest(expected, signed.signature):
+        raise ApiError("SignatureDoesNotMatch", SIGNATURE_MISMATCH, 403)
+    if key.expires_at is not None and key.expires_at <= now:
+        raise ApiError("ExpiredToken", EXPIRED_TOKEN, 403)
+    return Verified(signed.access_key_id, key, signed.region, signed.service, at)
