@@ -1,0 +1,337 @@
+"""Every IAM and STS call authorised by the engine, as IAM authorises it.
+
+For one call this module works out what IAM would ask its policy engine:
+
+- the action, ``iam:<Operation>`` or ``sts:<Operation>``;
+- the resource: the ARN of the entity the operation acts on, path included
+  (``arn:aws:iam::111122223333:user/division/alice``), read from the store when the request names
+  the entity only by name; for list operations ``arn:aws:iam::ACCOUNT:user/*`` (with the path
+  prefix), as IAM's own denial messages show; ``*`` for operations on no resource;
+- the request context: the principal's keys (``aws:username``, ``aws:userid``,
+  ``aws:PrincipalArn``, ``aws:PrincipalAccount``, ``aws:PrincipalType``, ``aws:PrincipalTag/*``),
+  the request's tags (``aws:RequestTag/*``, ``aws:TagKeys``), the clock (``aws:CurrentTime``,
+  ``aws:EpochTime``), what the wire layer knows (``aws:SourceIp``, ``aws:SecureTransport``,
+  ``aws:RequestedRegion``…, passed in as ``context``), and the IAM keys of the operation
+  (``iam:PolicyARN``, ``iam:PermissionsBoundary``, ``iam:ResourceTag/*``).
+
+The root user may do anything in its own account. STS operations are decided by the STS module
+itself: ``GetCallerIdentity`` and ``GetSessionToken`` need no permission, and ``AssumeRole``
+needs the role's trust policy (and, across accounts, the caller's policies) — see ``sts``.
+
+A refusal is ``AccessDenied`` with IAM's text, naming one policy type that refused.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
+
+from a2c_iam.policy import Decision, Outcome, PolicyType, Request
+from a2c_iam.store import schema as s
+
+from . import ids
+from .errors import AccessDenied, InvalidClientTokenId
+from .principal import ROOT, ResolvedCaller
+
+ALLOWED = Decision(Outcome.ALLOWED)
+
+#: How IAM's denial messages name each policy type (with its article).
+_TYPE_TEXT: dict[PolicyType, tuple[str, str]] = {
+    PolicyType.SCP: ("a", "service control policy"),
+    PolicyType.RCP: ("a", "resource control policy"),
+    PolicyType.IDENTITY: ("an", "identity-based policy"),
+    PolicyType.RESOURCE: ("a", "resource-based policy"),
+    PolicyType.PERMISSION_BOUNDARY: ("a", "permissions boundary"),
+    PolicyType.SESSION: ("a", "session policy"),
+    PolicyType.VPC_ENDPOINT: ("a", "VPC endpoint policy"),
+}
+
+#: STS operations whose permission the STS module decides (trust policies, no permission needed).
+_STS_SELF_DECIDED = frozenset({"GetCallerIdentity", "GetSessionToken", "AssumeRole"})
+
+#: List operations on no resource type whose denial names the listed type (IAM's messages).
+_LISTED = {
+    "ListUsers": "user", "ListGroups": "group", "ListRoles": "role", "ListPolicies": "policy",
+    "ListInstanceProfiles": "instance-profile", "ListServerCertificates": "server-certificate",
+}
+
+#: Entity tables by IAM resource type, for reading a path, a boundary, tags.
+_TABLES = {"user": s.users, "group": s.groups, "role": s.roles,
+           "instance-profile": s.instance_profiles}
+_NAME_PARAMS = {"user": "UserName", "group": "GroupName", "role": "RoleName",
+                "instance-profile": "InstanceProfileName"}
+_CREATES = frozenset({"CreateUser", "CreateGroup", "CreateRole", "CreateInstanceProfile",
+                      "CreatePolicy"})
+_BY_ARN = {"SimulatePrincipalPolicy": "PolicySourceArn",
+           "GetContextKeysForPrincipalPolicy": "PolicySourceArn",
+           "GenerateServiceLastAccessedDetails": "Arn",
+           "ListPoliciesGrantingServiceAccess": "Arn"}
+
+
+def denied_message(caller_arn: str, action: str, resource: str, decision: Decision | None,
+                   ) -> str:
+    """IAM's ``AccessDenied`` text; without a decision (or a reason) the plain form."""
+    head = f"User: {caller_arn} is not authorized to perform: {action} on resource: {resource}"
+    if decision is None or not decision.denied_by:
+        return head
+    kind = decision.denied_by[0]
+    article, text = _TYPE_TEXT[kind]
+    if decision.decision is Outcome.EXPLICIT_DENY:
+        return f"{head} with an explicit deny in {article} {text}"
+    return f"{head} because no {text} allows the {action} action"
+
+
+# -- what the operation acts on --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The resource of one call, and what the store says about it."""
+
+    arn: str
+    boundary_arn: str | None = None
+    tags: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What an operation needs, worked out once per operation from the action catalog."""
+
+    resource_type: str | None
+    policy_arn_key: bool
+    boundary_key: bool
+
+
+_PLANS: dict[tuple[str, str], _Plan] = {}
+_PLANS_LOCK = threading.Lock()
+
+
+def _plan(service: str, operation: str) -> _Plan:
+    key = (service, operation)
+    found = _PLANS.get(key)
+    if found is not None:
+        return found
+    from a2c_iam.policy.catalog import get_catalog
+
+    info = get_catalog().action(f"{service}:{operation}")
+    keys = {k.lower() for k in info.condition_keys} if info is not None else set()
+    resource_type = info.resource_types[0][0] if info is not None and info.resource_types else None
+    plan = _Plan(resource_type, "iam:policyarn" in keys, "iam:permissionsboundary" in keys)
+    with _PLANS_LOCK:
+        _PLANS[key] = plan
+    return plan
+
+
+_SNAKE: dict[str, str] = {}
+
+
+def _param(params: Mapping[str, Any], name: str) -> Any:
+    """A parameter by its AWS member name (or its snake_case spelling)."""
+    if not params:
+        return None
+    value = params.get(name)
+    if value is None:
+        snake = _SNAKE.get(name)
+        if snake is None:
+            from botocore import xform_name
+
+            snake = _SNAKE[name] = xform_name(name)
+        value = params.get(snake)
+    return value
+
+
+def _entity_query(kind: str) -> Any:
+    """One prepared statement per entity kind: id, name, path and boundary ARN by name."""
+    table = _TABLES[kind]
+    cols: list[Any] = [table.c.id, table.c.name, table.c.path]
+    source: Any = table
+    if kind in ("user", "role"):
+        source = table.outerjoin(s.policies, table.c.boundary_policy_id == s.policies.c.id)
+        cols.append(s.policies.c.arn.label("boundary"))
+    return select(*cols).select_from(source).where(
+        table.c.account_id == bindparam("account"), table.c.name_lower == bindparam("name"))
+
+
+_ENTITY_QUERIES = {kind: _entity_query(kind) for kind in _TABLES}
+_TAGS_QUERY = select(s.tags.c.key, s.tags.c.value).where(s.tags.c.resource_id == bindparam("rid"))
+
+
+def _entity(conn: Connection, account: str, kind: str, name: str, tags: bool) -> Target:
+    """The ARN of a named entity with its stored path (``/`` when it does not exist)."""
+    row = conn.execute(_ENTITY_QUERIES[kind], {"account": account, "name": name.lower()}).first()
+    if row is None:
+        return Target(ids.arn(account, kind, "/", name))
+    boundary = row.boundary if kind in ("user", "role") else None
+    found_tags = dict(conn.execute(_TAGS_QUERY, {"rid": row.id}).all()) if tags else None
+    return Target(ids.arn(account, kind, row.path, row.name), boundary, found_tags)
+
+
+def _caller_target(caller: ResolvedCaller) -> Target:
+    """The caller itself, for user operations that name no user."""
+    if caller.kind == "user":
+        return Target(caller.arn, caller.boundary.label if caller.boundary else None,
+                      caller.principal_tags)
+    return Target(caller.arn)
+
+
+def _key_owner(conn: Connection, caller: ResolvedCaller, key_id: str) -> Target:
+    row = conn.execute(
+        select(s.users.c.name, s.users.c.path)
+        .select_from(s.access_keys.join(s.users, s.access_keys.c.user_id == s.users.c.id))
+        .where(s.access_keys.c.id == key_id, s.access_keys.c.account_id == caller.account_id)
+    ).first()
+    if row is None:
+        return _caller_target(caller)
+    return Target(ids.arn(caller.account_id, "user", row.path, row.name))
+
+
+def target_of(conn: Connection, caller: ResolvedCaller, service: str, operation: str,
+              params: Mapping[str, Any], *, tags: bool = False) -> Target:
+    """The resource IAM authorises ``operation`` on (``tags``: read the entity's tags too)."""
+    account = caller.account_id
+    if service == "sts":
+        role_arn = _param(params, "RoleArn") if operation == "AssumeRole" else None
+        return Target(role_arn or "*")
+    by_arn = _BY_ARN.get(operation)
+    if by_arn is not None:
+        return Target(str(_param(params, by_arn) or "*"))
+    plan = _plan(service, operation)
+    kind = plan.resource_type
+    if kind is None:
+        listed = _LISTED.get(operation)
+        if listed is None:
+            return Target("*")
+        prefix = _param(params, "PathPrefix") or "/"
+        return Target(f"arn:aws:iam::{account}:{listed}{prefix}*")
+    if kind == "policy":
+        arn = _param(params, "PolicyArn")
+        if arn is None and operation == "CreatePolicy":
+            arn = ids.arn(account, "policy", _param(params, "Path") or "/",
+                          str(_param(params, "PolicyName")))
+        return Target(str(arn or "*"))
+    if kind in _TABLES:
+        name = _param(params, _NAME_PARAMS[kind])
+        if name is None:
+            if kind == "user":
+                key_id = _param(params, "AccessKeyId")
+                if operation == "GetAccessKeyLastUsed" and key_id is not None:
+                    return _key_owner(conn, caller, str(key_id))
+                return _caller_target(caller)
+            return Target("*")
+        if operation in _CREATES:
+            return Target(ids.arn(account, kind, _param(params, "Path") or "/", str(name)))
+        return _entity(conn, account, kind, str(name), tags)
+    if kind == "oidc-provider":
+        return Target(str(_param(params, "OpenIDConnectProviderArn") or "*"))
+    if kind == "saml-provider":
+        return Target(str(_param(params, "SAMLProviderArn") or "*"))
+    return Target("*")
+
+
+# -- the request context -----------------------------------------------------------------------------
+
+
+#: (second, its time keys): replaced as one value, so threads never see half an update.
+_clock: tuple[int, dict[str, Any]] = (-1, {})
+
+
+def _time_keys(now: datetime | None) -> dict[str, Any]:
+    """``aws:CurrentTime`` and ``aws:EpochTime`` (formatted once per second of the clock)."""
+    global _clock
+    if now is not None:
+        return {"aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "aws:EpochTime": str(int(now.timestamp()))}
+    second = int(time.time())
+    cached = _clock
+    if cached[0] != second:
+        moment = datetime.fromtimestamp(second, UTC)
+        cached = _clock = (second, {"aws:CurrentTime": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                    "aws:EpochTime": str(second)})
+    return cached[1]
+
+
+def tag_keys(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``aws:RequestTag/*`` and ``aws:TagKeys`` from a ``Tags`` (or ``TagKeys``) parameter."""
+    out: dict[str, Any] = {}
+    tags = _param(params, "Tags")
+    if tags:
+        keys = []
+        for tag in tags:
+            if not isinstance(tag, Mapping) or tag.get("Key") is None:
+                continue  # the model check refuses it; nothing to put in the context
+            key, value = str(tag["Key"]), str(tag.get("Value", ""))
+            out[f"aws:RequestTag/{key}"] = value
+            keys.append(key)
+        out["aws:TagKeys"] = keys
+    untag = _param(params, "TagKeys")
+    if untag:
+        out["aws:TagKeys"] = [str(k) for k in untag]
+    return out
+
+
+def request_context(caller: ResolvedCaller, service: str, operation: str,
+                    params: Mapping[str, Any], context: Mapping[str, Any] | None,
+                    target: Target, now: datetime | None = None) -> dict[str, Any]:
+    """Every context key IAM would put in this request."""
+    ctx = dict(caller.base_context)
+    ctx.update(_time_keys(now))
+    if context:
+        ctx.update(context)
+    if params:
+        ctx.update(tag_keys(params))
+        if service == "iam":
+            plan = _plan(service, operation)
+            if plan.policy_arn_key:
+                arn = _param(params, "PolicyArn")
+                if arn is not None:
+                    ctx["iam:PolicyARN"] = arn
+            if plan.boundary_key:
+                boundary = _param(params, "PermissionsBoundary") or target.boundary_arn
+                if boundary is not None:
+                    ctx["iam:PermissionsBoundary"] = boundary
+    if target.tags:
+        for key, value in target.tags.items():
+            ctx[f"aws:ResourceTag/{key}"] = value
+            ctx[f"iam:ResourceTag/{key}"] = value
+    return ctx
+
+
+# -- the decision ---------------------------------------------------------------------------------
+
+
+def _session_limits(caller: ResolvedCaller, service: str, operation: str) -> None:
+    """What credentials from ``GetSessionToken`` cannot do (without MFA, which is not offered)."""
+    session = caller.session
+    if session is None or session.kind == "role":
+        return
+    if service == "iam":
+        raise InvalidClientTokenId("The security token included in the request is invalid.")
+    if operation == "GetSessionToken":
+        raise AccessDenied("Cannot call GetSessionToken with session credentials")
+
+
+def authorize(conn: Connection, caller: ResolvedCaller, service: str, operation: str,
+              params: Mapping[str, Any], context: Mapping[str, Any] | None = None,
+              ) -> Decision:
+    """The engine's decision for this call; ``AccessDenied`` with IAM's text when it is no."""
+    _session_limits(caller, service, operation)
+    if service == "sts" and operation in _STS_SELF_DECIDED:
+        return ALLOWED
+    if caller.kind == ROOT:
+        return ALLOWED  # the root user, in its own account (IAM calls stay in the caller's account)
+    target = target_of(conn, caller, service, operation, params,
+                       tags=caller.wants_resource_tags)
+    action = f"{service}:{operation}"
+    ctx = request_context(caller, service, operation, params, context, target)
+    decision = caller.policy_set.authorize(
+        Request(caller.arn, action, target.arn, ctx, resource_account=caller.account_id))
+    if not decision.allowed:
+        raise AccessDenied(denied_message(caller.arn, action, target.arn, decision))
+    return decision

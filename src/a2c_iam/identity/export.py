@@ -1,0 +1,294 @@
+"""GetAccountAuthorizationDetails, and its inverse: load such a document into an account.
+
+The export has exactly the members of botocore's ``GetAccountAuthorizationDetailsResponse``.
+``Policies`` holds the account's customer managed policies and the AWS managed policies that are
+attached to something in the account (what IAM returns). Pages run over users, then groups, then
+roles, then policies.
+
+``import_details`` recreates every entity of an export in another account, with new ids but the
+same names, paths, creation dates, documents, version ids, memberships, attachments, boundaries,
+tags and instance profiles, so that exporting it again gives the same document (ids aside).
+Policy ARNs of the source account are mapped to the target account.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote
+
+from sqlalchemy import select
+
+from a2c_iam.policy import PolicyKind
+from a2c_iam.store import schema as s
+
+from . import ids
+from .common import MANAGED_POLICY_SIZE, document, page, size
+from .entities import boundary_arn, to_policy
+from .errors import InvalidInput, NoSuchEntity
+from .ids import Prefix
+from .inline import inline_of
+from .model import PolicyText
+from .policies import attached_policies, versions_of
+from .profiles import profiles_of_role
+from .tags import get_tags
+from .tx import Tx
+
+FILTERS = ("User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy")
+
+
+def _boundary(conn: Any, policy_id: str | None) -> dict[str, str] | None:
+    arn = boundary_arn(conn, policy_id)
+    if arn is None:
+        return None
+    return {"PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+            "PermissionsBoundaryArn": arn}
+
+
+def _inline(tx: Tx, kind: str, owner_id: str) -> list[dict[str, Any]]:
+    return [{"PolicyName": n, "PolicyDocument": PolicyText(d)}
+            for n, d in inline_of(tx, kind, owner_id)]
+
+
+def _user(tx: Tx, row: Any) -> dict[str, Any]:
+    groups = tx.conn.execute(
+        select(s.groups.c.name).join(s.group_members, s.group_members.c.group_id == s.groups.c.id)
+        .where(s.group_members.c.user_id == row.id).order_by(s.groups.c.name_lower)).scalars()
+    out: dict[str, Any] = {
+        "Path": row.path, "UserName": row.name, "UserId": row.id,
+        "Arn": ids.arn(row.account_id, "user", row.path, row.name), "CreateDate": row.created_at,
+    }
+    inline = _inline(tx, "user", row.id)
+    if inline:
+        out["UserPolicyList"] = inline
+    out["GroupList"] = list(groups)
+    out["AttachedManagedPolicies"] = [p.to_aws() for p in attached_policies(tx, "user_id", row.id)]
+    boundary = _boundary(tx.conn, row.boundary_policy_id)
+    if boundary:
+        out["PermissionsBoundary"] = boundary
+    tags = get_tags(tx.conn, row.id)
+    if tags:
+        out["Tags"] = [t.to_aws() for t in tags]
+    return out
+
+
+def _group(tx: Tx, row: Any) -> dict[str, Any]:
+    return {
+        "Path": row.path, "GroupName": row.name, "GroupId": row.id,
+        "Arn": ids.arn(row.account_id, "group", row.path, row.name), "CreateDate": row.created_at,
+        "GroupPolicyList": _inline(tx, "group", row.id),
+        "AttachedManagedPolicies": [p.to_aws()
+                                    for p in attached_policies(tx, "group_id", row.id)],
+    }
+
+
+def _role(tx: Tx, row: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "Path": row.path, "RoleName": row.name, "RoleId": row.id,
+        "Arn": ids.arn(row.account_id, "role", row.path, row.name), "CreateDate": row.created_at,
+        "AssumeRolePolicyDocument": PolicyText(row.trust_policy),
+        "InstanceProfileList": [p.to_aws(documents="text") for p in profiles_of_role(tx, row.id)],
+        "RolePolicyList": _inline(tx, "role", row.id),
+        "AttachedManagedPolicies": [p.to_aws() for p in attached_policies(tx, "role_id", row.id)],
+    }
+    boundary = _boundary(tx.conn, row.boundary_policy_id)
+    if boundary:
+        out["PermissionsBoundary"] = boundary
+    out["Tags"] = [t.to_aws() for t in get_tags(tx.conn, row.id)]
+    last_used: dict[str, Any] = {}
+    if row.last_used_at is not None:
+        last_used["LastUsedDate"] = row.last_used_at
+    if row.last_used_region is not None:
+        last_used["Region"] = row.last_used_region
+    out["RoleLastUsed"] = last_used
+    return out
+
+
+def _policy(tx: Tx, row: Any) -> dict[str, Any]:
+    p = to_policy(tx.conn, tx.account_id, row, with_tags=False).to_aws()
+    p.pop("Tags", None)
+    p["PolicyVersionList"] = versions_of(tx, row)
+    return p
+
+
+def get_account_authorization_details(tx: Tx, filter: list[str] | None = None,
+                                      max_items: int | None = None, marker: str | None = None,
+                                      ) -> dict[str, Any]:
+    wanted = set(filter or FILTERS)
+    conn, account = tx.conn, tx.account_id
+    items: list[tuple[str, Any]] = []
+    if "User" in wanted:
+        items += [("UserDetailList", ("user", r)) for r in conn.execute(
+            select(s.users).where(s.users.c.account_id == account)
+            .order_by(s.users.c.name_lower))]
+    if "Group" in wanted:
+        items += [("GroupDetailList", ("group", r)) for r in conn.execute(
+            select(s.groups).where(s.groups.c.account_id == account)
+            .order_by(s.groups.c.name_lower))]
+    if "Role" in wanted:
+        items += [("RoleDetailList", ("role", r)) for r in conn.execute(
+            select(s.roles).where(s.roles.c.account_id == account)
+            .order_by(s.roles.c.name_lower))]
+    policies = conn.execute(select(s.policies).where(
+        (s.policies.c.account_id == account) | s.policies.c.account_id.is_(None))
+        .order_by(s.policies.c.name_lower, s.policies.c.arn)).all()
+    for row in policies:
+        if row.account_id is None:
+            if "AWSManagedPolicy" not in wanted:
+                continue
+            in_use = conn.execute(select(s.attachments.c.id).where(
+                s.attachments.c.policy_id == row.id, s.attachments.c.account_id == account)
+                .limit(1)).first()
+            if in_use is None:
+                continue
+        elif "LocalManagedPolicy" not in wanted:
+            continue
+        items.append(("Policies", ("policy", row)))
+    found = page(items, "_", marker, max_items)
+    out: dict[str, Any] = {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [],
+                           "Policies": []}
+    render = {"user": _user, "group": _group, "role": _role, "policy": _policy}
+    for key, (kind, row) in found.pop("_"):
+        out[key].append(render[kind](tx, row))
+    return {**out, **found}
+
+
+def authorization_details(tx: Tx) -> dict[str, Any]:
+    """Every page of GetAccountAuthorizationDetails, as one document."""
+    return {k: v for k, v in get_account_authorization_details(tx, max_items=10**9).items()
+            if k not in ("Marker",)}
+
+
+# -- import -------------------------------------------------------------------------------------
+
+def _text(doc: Any) -> str:
+    """A document from an export: decoded JSON (boto3), URL-encoded or plain JSON text."""
+    if isinstance(doc, Mapping):
+        return json.dumps(doc, indent=4)
+    if not isinstance(doc, str):
+        raise InvalidInput("A policy document in the export is neither JSON nor text.")
+    text = doc.strip()
+    if text.startswith("%7B") or text.startswith("%7b"):
+        text = unquote(text)
+    return text
+
+
+def _date(value: Any, default: datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return default
+
+
+def import_details(tx: Tx, details: Mapping[str, Any]) -> None:
+    conn, account = tx.conn, tx.account_id
+    policy_ids: dict[str, str] = {}  # source ARN → policy id here
+
+    for p in details.get("Policies", []):
+        parsed = ids.parse_arn(p["Arn"])
+        if parsed is None:
+            raise InvalidInput(f"Invalid policy ARN {p['Arn']}.")
+        if parsed.account == ids.AWS_MANAGED:
+            continue
+        pid = ids.unique_id(Prefix.POLICY)
+        versions = p.get("PolicyVersionList", [])
+        numbers = [int(v["VersionId"][1:]) for v in versions] or [1]
+        conn.execute(s.policies.insert().values(
+            id=pid, account_id=account, name=p["PolicyName"], name_lower=p["PolicyName"].lower(),
+            path=p.get("Path", "/"), arn=ids.arn(account, "policy", p.get("Path", "/"),
+                                                  p["PolicyName"]),
+            description=p.get("Description"), default_version=p.get("DefaultVersionId", "v1"),
+            next_version=max(numbers) + 1, is_attachable=p.get("IsAttachable", True),
+            created_at=_date(p.get("CreateDate"), tx.now),
+            updated_at=_date(p.get("UpdateDate"), tx.now)))
+        for v in sorted(versions, key=lambda v: int(v["VersionId"][1:])):
+            text = document(_text(v["Document"]), PolicyKind.IDENTITY, MANAGED_POLICY_SIZE)
+            conn.execute(s.policy_versions.insert().values(
+                policy_id=pid, version_id=v["VersionId"], document=text,
+                created_at=_date(v.get("CreateDate"), tx.now)))
+        policy_ids[p["Arn"]] = pid
+
+    def policy_id(arn: str) -> str:
+        if arn in policy_ids:
+            return policy_ids[arn]
+        found = conn.execute(select(s.policies.c.id).where(
+            s.policies.c.arn == arn, s.policies.c.account_id.is_(None))).scalar()
+        if found is None:
+            raise NoSuchEntity(f"Policy {arn} does not exist or is not attachable.")
+        return str(found)
+
+    def attach(column: str, owner_id: str, attached: Any) -> None:
+        for a in attached or []:
+            conn.execute(s.attachments.insert().values(
+                account_id=account, policy_id=policy_id(a["PolicyArn"]), **{column: owner_id}))
+
+    def inline(column: str, owner_id: str, policies: Any) -> None:
+        for p in policies or []:
+            text = document(_text(p["PolicyDocument"]), PolicyKind.IDENTITY)
+            conn.execute(s.inline_policies.insert().values(
+                account_id=account, name=p["PolicyName"], name_lower=p["PolicyName"].lower(),
+                document=text, size=size(text), **{column: owner_id}))
+
+    def tags(resource_id: str, given: Any) -> None:
+        for t in given or []:
+            conn.execute(s.tags.insert().values(
+                account_id=account, resource_id=resource_id, key=t["Key"],
+                key_lower=t["Key"].lower(), value=t.get("Value", "")))
+
+    def boundary(given: Any) -> str | None:
+        return policy_id(given["PermissionsBoundaryArn"]) if given else None
+
+    group_ids: dict[str, str] = {}
+    for g in details.get("GroupDetailList", []):
+        gid = ids.unique_id(Prefix.GROUP)
+        conn.execute(s.groups.insert().values(
+            id=gid, account_id=account, name=g["GroupName"], name_lower=g["GroupName"].lower(),
+            path=g.get("Path", "/"), created_at=_date(g.get("CreateDate"), tx.now)))
+        group_ids[g["GroupName"].lower()] = gid
+        inline("group_id", gid, g.get("GroupPolicyList"))
+        attach("group_id", gid, g.get("AttachedManagedPolicies"))
+
+    for u in details.get("UserDetailList", []):
+        uid = ids.unique_id(Prefix.USER)
+        conn.execute(s.users.insert().values(
+            id=uid, account_id=account, name=u["UserName"], name_lower=u["UserName"].lower(),
+            path=u.get("Path", "/"), created_at=_date(u.get("CreateDate"), tx.now),
+            boundary_policy_id=boundary(u.get("PermissionsBoundary"))))
+        for name in u.get("GroupList", []):
+            if name.lower() not in group_ids:
+                raise NoSuchEntity(f"The group with name {name} cannot be found.")
+            conn.execute(s.group_members.insert().values(group_id=group_ids[name.lower()],
+                                                         user_id=uid))
+        inline("user_id", uid, u.get("UserPolicyList"))
+        attach("user_id", uid, u.get("AttachedManagedPolicies"))
+        tags(uid, u.get("Tags"))
+
+    profiles: dict[str, str] = {}
+    for r in details.get("RoleDetailList", []):
+        rid = ids.unique_id(Prefix.ROLE)
+        trust = document(_text(r["AssumeRolePolicyDocument"]), PolicyKind.TRUST)
+        last = r.get("RoleLastUsed") or {}
+        conn.execute(s.roles.insert().values(
+            id=rid, account_id=account, name=r["RoleName"], name_lower=r["RoleName"].lower(),
+            path=r.get("Path", "/"), created_at=_date(r.get("CreateDate"), tx.now),
+            trust_policy=trust, description=None, max_session_duration=3600,
+            boundary_policy_id=boundary(r.get("PermissionsBoundary")),
+            last_used_at=_date(last["LastUsedDate"], tx.now) if "LastUsedDate" in last else None,
+            last_used_region=last.get("Region")))
+        inline("role_id", rid, r.get("RolePolicyList"))
+        attach("role_id", rid, r.get("AttachedManagedPolicies"))
+        tags(rid, r.get("Tags"))
+        for ip in r.get("InstanceProfileList", []):
+            key = ip["InstanceProfileName"].lower()
+            if key in profiles:
+                continue
+            pid = ids.unique_id(Prefix.INSTANCE_PROFILE)
+            profiles[key] = pid
+            conn.execute(s.instance_profiles.insert().values(
+                id=pid, account_id=account, name=ip["InstanceProfileName"], name_lower=key,
+                path=ip.get("Path", "/"), created_at=_date(ip.get("CreateDate"), tx.now),
+                role_id=rid))
+            tags(pid, ip.get("Tags"))

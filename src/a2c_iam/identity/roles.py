@@ -1,0 +1,147 @@
+"""IAM roles: trust policy, description, maximum session duration, permissions boundary.
+
+A role's trust policy is validated as a trust policy (it must name a principal and may grant only
+the STS actions a trust policy can grant) within the ``ACLSizePerRole`` quota (2,048 characters).
+A role still in an instance profile, or with policies, cannot be deleted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from a2c_iam.policy import PolicyKind
+from a2c_iam.store import schema as s
+
+from . import ids
+from .common import (
+    ROLES_PER_ACCOUNT,
+    TRUST_POLICY_SIZE,
+    check_count,
+    count,
+    document,
+    name_taken,
+    page,
+    set_target,
+)
+from .entities import policy_row, role_row, to_role
+from .errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
+from .ids import Prefix
+from .model import Role
+from .tags import as_tags, put_tags
+from .tx import Tx, path_filter
+
+DEFAULT_MAX_SESSION = 3600
+
+
+def trust_document(text: Any) -> str:
+    return document(text, PolicyKind.TRUST, TRUST_POLICY_SIZE, "ACLSizePerRole")
+
+
+def create_role(tx: Tx, role_name: str, assume_role_policy_document: str,
+                path: str | None = None, description: str | None = None,
+                max_session_duration: int | None = None, permissions_boundary: str | None = None,
+                tags: Any = None) -> dict[str, Any]:
+    conn = tx.conn
+    path = path or "/"
+    trust = trust_document(assume_role_policy_document)
+    if name_taken(conn, s.roles, tx.account_id, role_name):
+        raise EntityAlreadyExists(f"Role with name {role_name} already exists.")
+    check_count(conn, s.roles, ROLES_PER_ACCOUNT, "RolesPerAccount",
+                s.roles.c.account_id == tx.account_id)
+    boundary_id = None
+    if permissions_boundary is not None:
+        boundary_id = policy_row(conn, tx.account_id, permissions_boundary, attaching=True).id
+    role_id = ids.unique_id(Prefix.ROLE)
+    conn.execute(s.roles.insert().values(
+        id=role_id, account_id=tx.account_id, name=role_name, name_lower=role_name.lower(),
+        path=path, created_at=tx.now, trust_policy=trust, description=description,
+        max_session_duration=max_session_duration or DEFAULT_MAX_SESSION,
+        boundary_policy_id=boundary_id,
+    ))
+    put_tags(tx, role_id, as_tags(tags), "Role")
+    role = to_role(conn, role_row(conn, tx.account_id, role_name))
+    set_target(tx, role.arn)
+    return {"Role": role}
+
+
+def get_role(tx: Tx, role_name: str) -> dict[str, Any]:
+    return {"Role": to_role(tx.conn, role_row(tx.conn, tx.account_id, role_name))}
+
+
+def list_roles(tx: Tx, path_prefix: str | None = None, marker: str | None = None,
+               max_items: int | None = None) -> dict[str, Any]:
+    prefix = path_filter(path_prefix)
+    rows = tx.conn.execute(select(s.roles).where(s.roles.c.account_id == tx.account_id)
+                           .order_by(s.roles.c.name_lower)).all()
+    # ListRoles leaves out tags, boundaries and last use (GetRole has them).
+    roles = [Role(r.id, r.account_id, r.name, r.path, ids.arn(r.account_id, "role", r.path,
+                                                              r.name),
+                  r.created_at, r.trust_policy, r.description, r.max_session_duration)
+             for r in rows if r.path.startswith(prefix)]
+    return page(roles, "Roles", marker, max_items)
+
+
+def update_role(tx: Tx, role_name: str, description: str | None = None,
+                max_session_duration: int | None = None) -> dict[str, Any]:
+    row = role_row(tx.conn, tx.account_id, role_name)
+    set_target(tx, ids.arn(tx.account_id, "role", row.path, row.name))
+    values: dict[str, Any] = {}
+    if description is not None:
+        values["description"] = description
+    if max_session_duration is not None:
+        values["max_session_duration"] = max_session_duration
+    if values:
+        tx.conn.execute(update(s.roles).where(s.roles.c.id == row.id).values(**values))
+    return {}
+
+
+def update_role_description(tx: Tx, role_name: str, description: str) -> dict[str, Any]:
+    update_role(tx, role_name, description=description)
+    return {"Role": to_role(tx.conn, role_row(tx.conn, tx.account_id, role_name))}
+
+
+def update_assume_role_policy(tx: Tx, role_name: str, policy_document: str) -> dict[str, Any]:
+    row = role_row(tx.conn, tx.account_id, role_name)
+    set_target(tx, ids.arn(tx.account_id, "role", row.path, row.name))
+    trust = trust_document(policy_document)
+    tx.conn.execute(update(s.roles).where(s.roles.c.id == row.id).values(trust_policy=trust))
+    return {}
+
+
+def delete_role(tx: Tx, role_name: str) -> dict[str, Any]:
+    conn = tx.conn
+    row = role_row(conn, tx.account_id, role_name)
+    set_target(tx, ids.arn(tx.account_id, "role", row.path, row.name))
+    if count(conn, s.instance_profiles, s.instance_profiles.c.role_id == row.id):
+        raise DeleteConflict("Cannot delete entity, must remove roles from instance profile "
+                             "first.")
+    if count(conn, s.inline_policies, s.inline_policies.c.role_id == row.id):
+        raise DeleteConflict("Cannot delete entity, must delete policies first.")
+    if count(conn, s.attachments, s.attachments.c.role_id == row.id):
+        raise DeleteConflict("Cannot delete entity, must detach all policies first.")
+    conn.execute(delete(s.sessions).where(s.sessions.c.role_id == row.id))
+    conn.execute(delete(s.tags).where(s.tags.c.resource_id == row.id))
+    conn.execute(delete(s.roles).where(s.roles.c.id == row.id))
+    return {}
+
+
+def put_role_permissions_boundary(tx: Tx, role_name: str, permissions_boundary: str,
+                                  ) -> dict[str, Any]:
+    row = role_row(tx.conn, tx.account_id, role_name)
+    policy = policy_row(tx.conn, tx.account_id, permissions_boundary, attaching=True)
+    tx.conn.execute(update(s.roles).where(s.roles.c.id == row.id)
+                    .values(boundary_policy_id=policy.id))
+    set_target(tx, ids.arn(tx.account_id, "role", row.path, row.name))
+    return {}
+
+
+def delete_role_permissions_boundary(tx: Tx, role_name: str) -> dict[str, Any]:
+    row = role_row(tx.conn, tx.account_id, role_name)
+    if row.boundary_policy_id is None:
+        raise NoSuchEntity(f"The role with name {role_name} does not have a permissions "
+                           "boundary.")
+    tx.conn.execute(update(s.roles).where(s.roles.c.id == row.id).values(boundary_policy_id=None))
+    set_target(tx, ids.arn(tx.account_id, "role", row.path, row.name))
+    return {}

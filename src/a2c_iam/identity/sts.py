@@ -1,0 +1,352 @@
+"""STS in the domain: AssumeRole, GetSessionToken, GetCallerIdentity.
+
+Temporary credentials are a ``sessions`` row: an ``ASIA…`` key id, a secret and a session token,
+both AES-GCM ciphertexts bound to the row (``principal.session_*_context``), and an expiry after
+which the signature verifier answers ``ExpiredToken``. Expired rows are kept for a while (so the
+answer stays ``ExpiredToken`` rather than "unknown key") and purged later.
+
+``AssumeRole`` asks the engine with the caller as principal and the role's trust policy as the
+resource policy, next to the caller's own policies: in the role's account the trust policy may
+grant by itself (when it names the caller), across accounts both must allow (IAM User Guide,
+"Cross-account policy evaluation logic"). Session tags need ``sts:TagSession`` and a source
+identity ``sts:SetSourceIdentity``, in the same way. The session's permissions are then the role's
+policies intersected with the session policies (inline ``Policy`` and managed ``PolicyArns``).
+Role chaining (a role session assuming a role) limits the session to one hour, and passes on the
+transitive session tags and the source identity.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zlib
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from a2c_iam.policy import (
+    PolicyKind,
+    PolicyLimitExceeded,
+    PolicySet,
+    PolicyType,
+    PolicyValidationError,
+    Request,
+    compile_policy_set,
+    parse_policy,
+)
+from a2c_iam.store import schema as s
+
+from . import ids
+from .authz import Target, denied_message, request_context
+from .errors import (
+    AccessDenied,
+    MalformedPolicyDocument,
+    PackedPolicyTooLarge,
+    ValidationError,
+    check_input,
+)
+from .model import Credentials
+from .principal import (
+    ASSUMED_ROLE,
+    ROOT,
+    ResolvedCaller,
+    root_caller,
+    session_secret_context,
+    session_token_context,
+    transitive_resource_id,
+)
+from .secrets import SecretStr
+from .tx import Tx
+
+DEFAULT_ROLE_SESSION = 3600
+CHAINED_MAX = 3600
+DEFAULT_USER_SESSION = 43200
+ROOT_SESSION_MAX = 3600
+MIN_DURATION = 900
+MAX_USER_SESSION = 129600
+SESSION_POLICY_CHARS = 2048
+MAX_POLICY_ARNS = 10
+#: The budget the packed session policies and tags are measured against (``PackedPolicySize``).
+PACKED_BUDGET = 2048
+#: How long expired credentials keep answering ``ExpiredToken`` before their row is purged.
+KEEP_EXPIRED = timedelta(days=7)
+
+
+def _caller(tx: Tx) -> ResolvedCaller:
+    caller = tx.ctx.caller
+    return caller if caller is not None else root_caller(tx.account_id)
+
+
+def _request_context(tx: Tx) -> Mapping[str, Any]:
+    """What the wire layer knows of the request (``aws:SourceIp``…), when the facade passes it."""
+    found = getattr(tx, "context", None)
+    return found if isinstance(found, Mapping) else {}
+
+
+def _credentials(tx: Tx, account_id: str, expires: datetime, **row: Any) -> Credentials:
+    key_id = ids.access_key_id(temporary=True)
+    secret, token = ids.secret_access_key(), ids.session_token()
+    tx.conn.execute(s.sessions.insert().values(
+        id=key_id, account_id=account_id,
+        secret=tx.cipher.encrypt(secret, session_secret_context(key_id)),
+        token=tx.cipher.encrypt(token, session_token_context(key_id)),
+        created_at=tx.now, expires_at=expires, **row,
+    ))
+    return Credentials(key_id, SecretStr(secret), SecretStr(token), expires)
+
+
+def _purge_expired(tx: Tx) -> None:
+    cutoff = tx.now - KEEP_EXPIRED
+    old = [r[0] for r in tx.conn.execute(
+        select(s.sessions.c.id).where(s.sessions.c.expires_at < cutoff).limit(500))]
+    if not old:
+        return
+    tx.conn.execute(delete(s.tags).where(
+        s.tags.c.resource_id.in_(old + [transitive_resource_id(i) for i in old])))
+    tx.conn.execute(delete(s.sessions).where(s.sessions.c.id.in_(old)))
+
+
+# -- AssumeRole ------------------------------------------------------------------------------------
+
+
+def _duration(caller: ResolvedCaller, requested: int | None, role_max: int) -> int:
+    duration = DEFAULT_ROLE_SESSION if requested is None else requested
+    if duration < MIN_DURATION:
+        raise ValidationError(
+            f"1 validation error detected: Value '{duration}' at 'durationSeconds' failed to "
+            f"satisfy constraint: Member must have value greater than or equal to {MIN_DURATION}")
+    if caller.kind == ASSUMED_ROLE and requested is not None and duration > CHAINED_MAX:
+        raise ValidationError("The requested DurationSeconds exceeds the 1 hour session limit "
+                              "for roles assumed by role chaining.")
+    if duration > role_max:
+        raise ValidationError("The requested DurationSeconds exceeds the MaxSessionDuration set "
+                              "for this role.")
+    return duration
+
+
+def _session_policy(policy: str | None) -> str | None:
+    if policy is None:
+        return None
+    if len(policy) > SESSION_POLICY_CHARS:
+        raise ValidationError(
+            "1 validation error detected: Value at 'policy' failed to satisfy constraint: "
+            f"Member must have length less than or equal to {SESSION_POLICY_CHARS}")
+    try:
+        parse_policy(policy, PolicyKind.SESSION)
+    except PolicyLimitExceeded:
+        raise PackedPolicyTooLarge(_too_large(101)) from None
+    except PolicyValidationError as exc:
+        raise MalformedPolicyDocument(exc.message) from None
+    return policy
+
+
+def _policy_arns(tx: Tx, account_id: str, policy_arns: Sequence[Any] | None) -> list[str]:
+    arns = [str(p.get("arn") if isinstance(p, Mapping) else p) for p in policy_arns or ()]
+    if len(arns) > MAX_POLICY_ARNS:
+        raise ValidationError(
+            "1 validation error detected: Value at 'policyArns' failed to satisfy constraint: "
+            f"Member must have length less than or equal to {MAX_POLICY_ARNS}")
+    for arn in arns:
+        row = tx.conn.execute(select(s.policies.c.account_id).where(s.policies.c.arn == arn)).first()
+        if row is None or (row.account_id is not None and row.account_id != account_id):
+            raise MalformedPolicyDocument(f"Policy {arn} does not exist or is not attachable.")
+    return arns
+
+
+def _session_tags(caller: ResolvedCaller, tags: Sequence[Any] | None,
+                  transitive: Sequence[str] | None) -> tuple[dict[str, str], list[str]]:
+    """The new session's tags: those given plus the caller's transitive ones (role chaining)."""
+    given: dict[str, str] = {}
+    for tag in tags or ():
+        if not isinstance(tag, Mapping) or tag.get("Key") is None:
+            raise ValidationError(
+                "1 validation error detected: Value null at 'tags.member.key' failed to satisfy "
+                "constraint: Member must not be null")
+        key = str(tag["Key"])
+        if key.lower() in {k.lower() for k in given}:
+            raise ValidationError(
+                "Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+        given[key] = str(tag.get("Value", ""))
+    lowered = {k.lower() for k in given}
+    keys = [str(k) for k in transitive or ()]
+    for key in keys:
+        if key.lower() not in lowered:
+            raise ValidationError(
+                f"The transitive tag key {key} is not one of the session tag keys.")
+    inherited: dict[str, str] = {}
+    inherited_keys: list[str] = []
+    session = caller.session
+    if session is not None and session.kind == "role":
+        for key in session.transitive_keys:
+            if key.lower() in lowered:
+                raise ValidationError(
+                    f"The session tag {key} is transitive in the calling session and cannot be "
+                    "set again.")
+            if key in session.tags:
+                inherited[key] = session.tags[key]
+                inherited_keys.append(key)
+    return {**inherited, **given}, inherited_keys + keys
+
+
+def _too_large(percent: int) -> str:
+    return (f"Packed policy consumes {percent}% of allotted space, please use smaller "
+            "policy for full session policy.")
+
+
+def _packed_size(policy: str | None, arns: Sequence[str], tags: Mapping[str, str]) -> int:
+    """How much of the session's packed budget the session policies and tags take (percent)."""
+    parts = []
+    if policy is not None:
+        parts.append(json.dumps(json.loads(policy), separators=(",", ":")))
+    parts.extend(arns)
+    parts.extend(f"{k}={v}" for k, v in tags.items())
+    packed = len(zlib.compress("\n".join(parts).encode("utf-8"), 9))
+    return max(1, math.ceil(100 * packed / PACKED_BUDGET))
+
+
+def _evaluate(caller: ResolvedCaller, policies: PolicySet, action: str, role_arn: str,
+              role_account: str, context: Mapping[str, Any]) -> None:
+    decision = compile_policy_set(policies).authorize(
+        Request(caller.arn, action, role_arn, context, resource_account=role_account))
+    if decision.allowed:
+        return
+    reason = decision if decision.denied_by and decision.denied_by[0] is not PolicyType.RESOURCE else None
+    raise AccessDenied(denied_message(caller.arn, action, role_arn, reason))
+
+
+def assume_role(tx: Tx, role_arn: str, role_session_name: str,
+                policy_arns: Sequence[Any] | None = None, policy: str | None = None,
+                duration_seconds: int | None = None, tags: Sequence[Any] | None = None,
+                transitive_tag_keys: Sequence[str] | None = None,
+                external_id: str | None = None, serial_number: str | None = None,
+                token_code: str | None = None, source_identity: str | None = None,
+                provided_contexts: Sequence[Any] | None = None) -> dict[str, Any]:
+    check_input("sts", "AssumeRole", RoleArn=role_arn, RoleSessionName=role_session_name,
+                DurationSeconds=duration_seconds, ExternalId=external_id,
+                SourceIdentity=source_identity, Tags=list(tags) if tags else None,
+                TransitiveTagKeys=list(transitive_tag_keys) if transitive_tag_keys else None)
+    caller = _caller(tx)
+    tx.target = role_arn
+    if caller.kind == ROOT:
+        raise AccessDenied("Roles may not be assumed by root accounts.")
+    parsed = ids.parse_arn(role_arn)
+    if parsed is None or parsed.kind != "role":
+        raise ValidationError(f"{role_arn} is invalid")
+    role = tx.conn.execute(select(s.roles).where(
+        s.roles.c.account_id == parsed.account,
+        s.roles.c.name_lower == parsed.name.lower())).first()
+    if role is None or role.path != parsed.path or role.name != parsed.name:
+        raise AccessDenied(denied_message(caller.arn, "sts:AssumeRole", role_arn, None))
+    if serial_number is not None or token_code is not None:
+        raise AccessDenied("MultiFactorAuthentication failed with invalid MFA one time pass code.")
+    session_policy = _session_policy(policy)
+    arns = _policy_arns(tx, role.account_id, policy_arns)
+    new_tags, transitive = _session_tags(caller, tags, transitive_tag_keys)
+    inherited_identity = caller.session.source_identity if caller.session is not None else None
+    if inherited_identity is not None and source_identity not in (None, inherited_identity):
+        raise AccessDenied("The source identity of a role session cannot be changed.")
+    duration = _duration(caller, duration_seconds, role.max_session_duration)
+
+    trust = parse_policy(role.trust_policy, PolicyKind.TRUST, validate=False)
+    policies = PolicySet(
+        identity_policies=caller.policies.identity_policies,
+        identity_names=caller.policies.identity_names,
+        permission_boundary=caller.policies.permission_boundary,
+        session_policy=caller.policies.session_policy,
+        resource_policy=trust,
+    )
+    role_tags = {k: v for k, v in tx.conn.execute(
+        select(s.tags.c.key, s.tags.c.value).where(s.tags.c.resource_id == role.id)).all()}
+    params: dict[str, Any] = {"Tags": list(tags or ())} if tags else {}
+    context = request_context(caller, "sts", "AssumeRole", params, _request_context(tx),
+                              Target(role_arn, None, None), tx.now)
+    context["sts:RoleSessionName"] = role_session_name
+    if external_id is not None:
+        context["sts:ExternalId"] = external_id
+    if source_identity is not None:
+        context["sts:SourceIdentity"] = source_identity
+    if transitive_tag_keys:
+        context["sts:TransitiveTagKeys"] = list(transitive_tag_keys)
+    for key, value in role_tags.items():
+        context[f"iam:ResourceTag/{key}"] = value
+        context[f"aws:ResourceTag/{key}"] = value
+    _evaluate(caller, policies, "sts:AssumeRole", role_arn, role.account_id, context)
+    if tags:
+        _evaluate(caller, policies, "sts:TagSession", role_arn, role.account_id, context)
+    if source_identity is not None and inherited_identity is None:
+        _evaluate(caller, policies, "sts:SetSourceIdentity", role_arn, role.account_id, context)
+
+    packed = None
+    if session_policy is not None or arns or new_tags:
+        packed = _packed_size(session_policy, arns, new_tags)
+        if packed > 100:
+            raise PackedPolicyTooLarge(_too_large(packed))
+    _purge_expired(tx)
+    identity = source_identity or inherited_identity
+    credentials = _credentials(
+        tx, role.account_id, tx.now + timedelta(seconds=duration), kind="role", role_id=role.id,
+        session_name=role_session_name, session_policy=session_policy,
+        policy_arns=json.dumps(arns) if arns else None, chained=caller.kind == ASSUMED_ROLE,
+        source_identity=identity, parent_arn=caller.arn,
+    )
+    _store_tags(tx, role.account_id, credentials.access_key_id, new_tags, transitive)
+    region = _request_context(tx).get("aws:RequestedRegion")
+    tx.conn.execute(update(s.roles).where(s.roles.c.id == role.id).values(
+        last_used_at=tx.now, **({"last_used_region": region} if region else {})))
+    out: dict[str, Any] = {
+        "Credentials": credentials,
+        "AssumedRoleUser": {
+            "AssumedRoleId": f"{role.id}:{role_session_name}",
+            "Arn": ids.assumed_role_arn(role.account_id, role.name, role_session_name),
+        },
+    }
+    if packed is not None:
+        out["PackedPolicySize"] = packed
+    if identity is not None:
+        out["SourceIdentity"] = identity
+    return out
+
+
+def _store_tags(tx: Tx, account_id: str, session_id: str, tags: Mapping[str, str],
+                transitive: Sequence[str]) -> None:
+    rows = [{"account_id": account_id, "resource_id": session_id, "key": k,
+             "key_lower": k.lower(), "value": v} for k, v in tags.items()]
+    rows += [{"account_id": account_id, "resource_id": transitive_resource_id(session_id),
+              "key": k, "key_lower": k.lower(), "value": ""} for k in dict.fromkeys(transitive)]
+    if rows:
+        tx.conn.execute(s.tags.insert(), rows)
+
+
+# -- GetSessionToken, GetCallerIdentity ---------------------------------------------------------------
+
+
+def get_session_token(tx: Tx, duration_seconds: int | None = None,
+                      serial_number: str | None = None,
+                      token_code: str | None = None) -> dict[str, Any]:
+    check_input("sts", "GetSessionToken", DurationSeconds=duration_seconds,
+                SerialNumber=serial_number, TokenCode=token_code)
+    caller = _caller(tx)
+    tx.target = caller.arn
+    if caller.session is not None:
+        raise AccessDenied("Cannot call GetSessionToken with session credentials")
+    if serial_number is not None or token_code is not None:
+        raise AccessDenied("MultiFactorAuthentication failed with invalid MFA one time pass code.")
+    duration = DEFAULT_USER_SESSION if duration_seconds is None else duration_seconds
+    if caller.kind == ROOT:
+        duration = min(duration, ROOT_SESSION_MAX)  # IAM: root sessions default to one hour
+    _purge_expired(tx)
+    credentials = _credentials(
+        tx, caller.account_id, tx.now + timedelta(seconds=duration),
+        kind="root" if caller.kind == ROOT else "user",
+        user_id=None if caller.kind == ROOT else caller.user_id, parent_arn=caller.arn,
+        chained=False,
+    )
+    return {"Credentials": credentials}
+
+
+def get_caller_identity(tx: Tx) -> dict[str, Any]:
+    caller = _caller(tx)
+    return {"UserId": caller.user_id, "Account": caller.account_id, "Arn": caller.arn}
+
