@@ -1,0 +1,101 @@
+"""The README's walk-through of ``a2c setup`` and ``a2c check --profile``, run verbatim.
+
+The section under :data:`HEADING` holds two ``bash`` blocks: the first starts the server (a
+terminal of its own), the second sets up and checks. The first runs in the background, the
+second in ``bash -euo pipefail``, both in a temporary directory with ``PORT`` set to a free port
+(the walk-through says ``${PORT:-8642}``) and no AWS setting of this machine's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+HEADING = "## App2Container setup against a live IAM endpoint"
+_BLOCK = re.compile(r"^```bash\n(.*?)^```", re.S | re.M)
+
+
+def walkthrough_blocks(readme: str) -> list[str]:
+    """The ``bash`` blocks of the section under :data:`HEADING` (up to the next ``## ``)."""
+    start = readme.index(HEADING + "\n")
+    rest = readme[start + len(HEADING):]
+    end = rest.find("\n## ")
+    section = rest if end < 0 else rest[:end]
+    return _BLOCK.findall(section)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _env(home: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "A2C_IAM_"))}
+    env.update(PORT=str(port), HOME=str(home), AWS_EC2_METADATA_DISABLED="true",
+               PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]))
+    return env
+
+
+def run_walkthrough(readme: str, home: Path) -> subprocess.CompletedProcess[str]:
+    server_block, steps_block = walkthrough_blocks(readme)
+    port = _free_port()
+    env = _env(home, port)
+    log = open(home / "serve.log", "w")  # noqa: SIM115 - closed below, after the server stops
+    server = subprocess.Popen(["bash", "-euo", "pipefail", "-c", server_block], cwd=home, env=env,
+                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert server.poll() is None, (home / "serve.log").read_text()
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the walk-through's server did not start"
+                time.sleep(0.05)
+        return subprocess.run(["bash", "-euo", "pipefail", "-c", steps_block], cwd=home, env=env,
+                              capture_output=True, text=True, timeout=120)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        log.close()
+
+
+def test_readme_walkthrough_runs_verbatim(tmp_path: Path) -> None:
+    readme = README.read_text(encoding="utf-8")
+    if HEADING + "\n" not in readme:
+        pytest.skip(f"README.md has no section '{HEADING}' yet (the issue-8 report holds its text)")
+    if shutil.which("aws") is None:
+        pytest.skip("the walk-through uses the AWS CLI: pip install awscli to run this test")
+    assert len(walkthrough_blocks(readme)) == 2
+    done = run_walkthrough(readme, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "arn:aws:iam::111122223333:user/a2c-iam/alice" in out
+    alice = out[out.index("identity: arn:aws:iam::111122223333:user/a2c-iam/alice"):
+                out.index("identity: arn:aws:iam::111122223333:user/a2c-iam/deployer")]
+    rows = [line.split() for line in alice.splitlines() if line.startswith("  ") and
+            ": missing " not in line]
+    assert rows, alice
+    for row in rows:
+        deploy = "--deploy" in row
+        assert ("allowed" in row) is not deploy, row
+    deployer = out[out.index("identity: arn:aws:iam::111122223333:user/a2c-iam/deployer"):]
+    assert "generate app-deployment --deploy" in deployer and "allowed" in deployer
+    assert "missing" not in deployer
+    assert (tmp_path / "demo-credentials").stat().st_mode & 0o077 == 0

@@ -1,0 +1,105 @@
+"""``a2c-iam serve`` and ``a2c-iam account`` as a user runs them: the README's first commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from a2c_iam.api.server import free_port
+
+
+def a2c_iam(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "a2c_iam.cli.main", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def clean_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "A2C_IAM_"))}
+    env.update(HOME=str(home), AWS_SHARED_CREDENTIALS_FILE=str(home / "credentials"),
+               AWS_CONFIG_FILE=str(home / "config"), AWS_PAGER="")
+    return env
+
+
+def start(cwd: Path, env: dict[str, str], *args: str) -> tuple[subprocess.Popen[str], int]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "a2c_iam.cli.main", "serve", "--port",
+                             str(port), *args], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()[1]
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1):
+                return proc, port
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("serve did not start")
+
+
+def stop(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=20)
+    return proc.returncode, out, err
+
+
+def test_first_start_shows_the_root_key_once_and_the_cli_works(tmp_path: Path) -> None:
+    env = clean_env(tmp_path)
+    proc, port = start(tmp_path, env, "--write-profile", "a2c-iam")
+    try:
+        credentials = tmp_path / "credentials"
+        assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
+        listed = subprocess.run(["aws", "--profile", "a2c-iam", "--endpoint-url",
+                                 f"http://127.0.0.1:{port}", "iam", "list-users"], env=env,
+                                capture_output=True, text=True, timeout=60, check=False)
+        assert listed.returncode == 0, listed.stderr
+        assert json.loads(listed.stdout) == {"Users": []}
+    finally:
+        code, out, err = stop(proc)
+    assert code == 0
+    secret_lines = [line for line in out.splitlines() if line.startswith("aws_secret_access_key")]
+    assert len(secret_lines) == 1
+    secret = secret_lines[0].split(" = ")[1]
+    assert secret in credentials.read_text()
+    assert secret not in err  # the request log never carries it
+    assert (tmp_path / "a2c-iam.db").exists()  # the default database: a SQLite file here
+    again, _ = start(tmp_path, env)
+    code, out, err = stop(again)
+    assert code == 0 and secret not in out and "aws_secret_access_key" not in out
+
+
+def test_account_create(tmp_path: Path) -> None:
+    env = clean_env(tmp_path)
+    db = f"sqlite:///{tmp_path / 'accounts.db'}"
+    made = a2c_iam("account", "create", "--db", db, "--account-id", "123412341234", "--json",
+                   cwd=tmp_path, env=env)
+    assert made.returncode == 0, made.stderr
+    key = json.loads(made.stdout)
+    assert key["account_id"] == "123412341234" and key["access_key_id"].startswith("AKIA")
+    assert len(key["secret_access_key"]) == 40
+    twice = a2c_iam("account", "create", "--db", db, "--account-id", "123412341234",
+                    cwd=tmp_path, env=env)
+    assert twice.returncode == 1 and "EntityAlreadyExists" in twice.stderr
+    bad = a2c_iam("account", "create", "--db", db, "--account-id", "12", cwd=tmp_path, env=env)
+    assert bad.returncode == 2 and "12 digits" in bad.stderr
+    listed = a2c_iam("account", "list", "--db", db, cwd=tmp_path, env=env)
+    assert listed.stdout.split() == ["123412341234"]
+
+
+def test_a_busy_port_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        ran = a2c_iam("serve", "--port", str(port), "--no-access-log", cwd=tmp_path,
+                      env=clean_env(tmp_path))
+    assert ran.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in ran.stderr and "Traceback" not in ran.stderr
