@@ -24,9 +24,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _commands() -> list:  # type: ignore[type-arg]
-    from . import a2c_cmd, account_cmd, db_cmd, lint_cmd, serve_cmd, simulate_cmd
+    from . import a2c_cmd, account_cmd, audit_cmd, db_cmd, lint_cmd, serve_cmd, simulate_cmd
 
-    return [validate_cmd, simulate_cmd, lint_cmd, serve_cmd, account_cmd, a2c_cmd, db_cmd]
+    return [validate_cmd, simulate_cmd, lint_cmd, serve_cmd, account_cmd, a2c_cmd, db_cmd,
+            audit_cmd]
 
 
 def main(argv: list[str] | None = None) -> int:

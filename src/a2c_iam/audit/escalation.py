@@ -1,0 +1,308 @@
+"""Privilege escalation as paths through the account, each step decided by the engine.
+
+Two kinds of step:
+
+- *act as* (``P → Q``: P gets Q's permissions): assume role Q (P's identity policy and Q's trust
+  policy, as the engine decides them together); create an access key or a console password for
+  user Q; rewrite role Q's trust policy; pass role Q to a compute service that Q trusts, with
+  the create (and run) actions that service needs.
+- *give* (``P ⇒ X``: P can give principal X any permission): attach a managed policy or write an
+  inline policy to X or to one of X's groups; create a new default version of (or switch the
+  default version of) a customer managed policy that applies to X; add X to a more privileged
+  group; remove X's permissions boundary when X can do more without it. And one step that makes
+  a new principal: create a role that trusts P and attach or write a policy to it.
+
+Principal P can escalate when, following act-as steps from P, it reaches a principal that is
+more privileged than P (it can do one of the probe requests below that P cannot; an
+*administrator* can do them all), or one that can give P, or a principal P reaches, any
+permission. Every step is a request asked of the engine with the real ARNs of the account (the
+policy to attach is ``AdministratorAccess``; ``iam:PassedToService`` is set), so conditions and
+resource scoping count; an action that merely appears in a policy does not.
+
+Not followed (the export does not show what they need): code of existing Lambda functions, SSM
+documents on running instances, resources outside IAM that hold credentials.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, replace
+
+from ..policy import CompiledPolicySet
+from .access import AccessModel, Principal
+
+__all__ = ["Escalation", "EscalationFinder", "PROBES"]
+
+ADMIN_POLICY = "arn:{partition}:iam::aws:policy/AdministratorAccess"
+
+#: What "more privileged" is measured by: requests across services and kinds of access.
+PROBES: tuple[tuple[str, str], ...] = (
+    ("iam:CreateUser", "arn:{p}:iam::{a}:user/a2c-iam-audit-probe"),
+    ("iam:AttachRolePolicy", "arn:{p}:iam::{a}:role/a2c-iam-audit-probe"),
+    ("iam:PutUserPolicy", "arn:{p}:iam::{a}:user/a2c-iam-audit-probe"),
+    ("iam:CreateAccessKey", "arn:{p}:iam::{a}:user/a2c-iam-audit-probe"),
+    ("iam:PassRole", "arn:{p}:iam::{a}:role/a2c-iam-audit-probe"),
+    ("iam:CreatePolicyVersion", "arn:{p}:iam::{a}:policy/a2c-iam-audit-probe"),
+    ("s3:GetObject", "arn:{p}:s3:::a2c-iam-audit-probe/key"),
+    ("s3:PutObject", "arn:{p}:s3:::a2c-iam-audit-probe/key"),
+    ("s3:DeleteBucket", "arn:{p}:s3:::a2c-iam-audit-probe"),
+    ("ec2:RunInstances", "arn:{p}:ec2:{r}:{a}:instance/*"),
+    ("ec2:TerminateInstances", "arn:{p}:ec2:{r}:{a}:instance/i-0123456789abcdef0"),
+    ("lambda:CreateFunction", "arn:{p}:lambda:{r}:{a}:function:a2c-iam-audit-probe"),
+    ("lambda:UpdateFunctionCode", "arn:{p}:lambda:{r}:{a}:function:a2c-iam-audit-probe"),
+    ("dynamodb:Scan", "arn:{p}:dynamodb:{r}:{a}:table/a2c-iam-audit-probe"),
+    ("kms:Decrypt", "arn:{p}:kms:{r}:{a}:key/00000000-0000-0000-0000-000000000000"),
+    ("secretsmanager:GetSecretValue", "arn:{p}:secretsmanager:{r}:{a}:secret:a2c-probe-AbCdEf"),
+    ("ssm:SendCommand", "arn:{p}:ec2:{r}:{a}:instance/i-0123456789abcdef0"),
+    ("ecs:RunTask", "arn:{p}:ecs:{r}:{a}:task-definition/a2c-iam-audit-probe:1"),
+    ("ecr:PutImage", "arn:{p}:ecr:{r}:{a}:repository/a2c-iam-audit-probe"),
+    ("cloudformation:CreateStack",
+     "arn:{p}:cloudformation:{r}:{a}:stack/a2c-iam-audit-probe/00000000-0000-0000-0000-000000000000"),
+    ("rds:DeleteDBInstance", "arn:{p}:rds:{r}:{a}:db:a2c-iam-audit-probe"),
+    ("cloudtrail:StopLogging", "arn:{p}:cloudtrail:{r}:{a}:trail/a2c-iam-audit-probe"),
+    ("organizations:LeaveOrganization", "*"),
+    ("logs:DeleteLogGroup", "arn:{p}:logs:{r}:{a}:log-group:a2c-iam-audit-probe"),
+    ("sqs:SendMessage", "arn:{p}:sqs:{r}:{a}:a2c-iam-audit-probe"),
+)
+
+#: Compute services a role can be passed to, and what the caller must be able to do there.
+COMPUTE: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("ec2.amazonaws.com", (("ec2:RunInstances", "arn:{p}:ec2:{r}:{a}:instance/*"),)),
+    ("lambda.amazonaws.com", (
+        ("lambda:CreateFunction", "arn:{p}:lambda:{r}:{a}:function:a2c-iam-audit-probe"),
+        ("lambda:InvokeFunction", "arn:{p}:lambda:{r}:{a}:function:a2c-iam-audit-probe"))),
+    ("ecs-tasks.amazonaws.com", (
+        ("ecs:RegisterTaskDefinition", "*"),
+        ("ecs:RunTask", "arn:{p}:ecs:{r}:{a}:task-definition/a2c-iam-audit-probe:1"))),
+    ("cloudformation.amazonaws.com", (
+        ("cloudformation:CreateStack", "arn:{p}:cloudformation:{r}:{a}:stack/a2c-iam-audit-probe/"
+         "00000000-0000-0000-0000-000000000000"),)),
+    ("glue.amazonaws.com", (
+        ("glue:CreateDevEndpoint", "arn:{p}:glue:{r}:{a}:devEndpoint/a2c-iam-audit-probe"),)),
+    ("codebuild.amazonaws.com", (
+        ("codebuild:CreateProject", "arn:{p}:codebuild:{r}:{a}:project/a2c-iam-audit-probe"),
+        ("codebuild:StartBuild", "arn:{p}:codebuild:{r}:{a}:project/a2c-iam-audit-probe"))),
+    ("sagemaker.amazonaws.com", (
+        ("sagemaker:CreateNotebookInstance",
+         "arn:{p}:sagemaker:{r}:{a}:notebook-instance/a2c-iam-audit-probe"),)),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    principal: str
+    #: The act-as chain, P first; then what the last principal does (``steps`` parallel to hops).
+    chain: tuple[str, ...]
+    steps: tuple[str, ...]
+    #: What is reached: "administrator", "more privileged" or "any permission".
+    reaches: str
+    final: str
+
+
+class EscalationFinder:
+    """Privilege levels and escalation paths, computed lazily and cached per principal."""
+
+    def __init__(self, model: AccessModel, region: str = "us-east-1") -> None:
+        self.model = model
+        acct = model.account
+        self._fmt = {"p": acct.partition, "a": acct.account_id, "r": region}
+        self._probes = tuple((a, r.format(**self._fmt)) for a, r in PROBES)
+        self._privilege: dict[str, frozenset[int]] = {}
+        self._edges: dict[str, list[tuple[str, str]]] = {}
+        self._admin_policy = ADMIN_POLICY.format(partition=acct.partition)
+        self._users = {u.arn: u for u in acct.users.values()}
+        self._roles = {r.arn: r for r in acct.roles.values()}
+
+    def _arn(self, template: str) -> str:
+        return template.format(**self._fmt)
+
+    def privilege(self, p: Principal) -> frozenset[int]:
+        found = self._privilege.get(p.arn)
+        if found is None:
+            cps = self.model.compiled(p)
+            found = frozenset(i for i, (action, res) in enumerate(self._probes)
+                              if self.model.allows(p, action, res, compiled=cps))
+            self._privilege[p.arn] = found
+        return found
+
+    def is_admin(self, p: Principal) -> bool:
+        return len(self.privilege(p)) == len(self._probes)
+
+    def _more(self, q: Principal, p: Principal) -> bool:
+        return not self.privilege(q) <= self.privilege(p)
+
+    # -- act-as edges
+
+    def edges(self, p: Principal) -> list[tuple[str, str]]:
+        """(target ARN, how) for every principal whose permissions ``p`` can get in one step."""
+        found = self._edges.get(p.arn)
+        if found is not None:
+            return found
+        m = self.model
+        acct = m.account
+        cps = m.compiled(p)
+        out = [(arn, "sts:AssumeRole") for arn in m.assumers().get(p.arn, ())]
+        creds = acct.credentials or {}
+        users = self._users
+        for action in ("iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"):
+            for arn in m.narrow(p, action, users, cps):
+                if arn == p.arn:
+                    continue
+                user = users[arn]
+                keys = creds.get(user.name)
+                if action == "iam:CreateAccessKey" and keys is not None and len(keys.keys) >= 2:
+                    continue  # IAM allows two keys per user
+                password = keys.password_enabled if keys is not None else None
+                if (action == "iam:CreateLoginProfile" and password is True) or (
+                        action == "iam:UpdateLoginProfile" and password is False):
+                    continue
+                if arn not in {t for t, _ in out} and m.allows(p, action, arn, compiled=cps):
+                    out.append((arn, action))
+        taken = {arn for arn, _ in out}
+        roles = self._roles
+        for arn in m.narrow(p, "iam:UpdateAssumeRolePolicy", roles, cps):
+            if arn not in taken and arn != p.arn and m.allows(
+                    p, "iam:UpdateAssumeRolePolicy", arn, compiled=cps):
+                out.append((arn, "iam:UpdateAssumeRolePolicy + sts:AssumeRole"))
+                taken.add(arn)
+        services = [svc for svc, needs in COMPUTE if m.mentions(cps, "iam:PassRole") and all(
+            m.allows(p, a, self._arn(r), compiled=cps) for a, r in needs)]
+        if services:
+            for arn in m.narrow(p, "iam:PassRole", roles, cps):
+                if arn in taken or arn == p.arn:
+                    continue
+                for svc in services:
+                    if m.trusts_service(roles[arn].name, svc) and m.allows(
+                            p, "iam:PassRole", arn, {"iam:PassedToService": svc}, compiled=cps):
+                        needs = dict(COMPUTE)[svc]
+                        out.append((arn, "iam:PassRole to " + svc + " + "
+                                    + " + ".join(a for a, _ in needs)))
+                        break
+        self._edges[p.arn] = out
+        return out
+
+    # -- give edges
+
+    def gives(self, y: Principal, x: Principal) -> str | None:
+        """How ``y`` can give ``x`` any permission, or None."""
+        m = self.model
+        acct = m.account
+        cps = m.compiled(y)
+        if not _mentions_iam(cps):
+            return None
+        kind = "User" if x.kind == "user" else "Role"
+        if x.boundary is not None and m.allows(
+                y, f"iam:Delete{kind}PermissionsBoundary", x.arn, compiled=cps):
+            if self._gains(x, replace(x, boundary=None)):
+                return f"iam:Delete{kind}PermissionsBoundary on {x.label}"
+        if x.boundary is not None and not self._gains(
+                x, replace(x, policies=(("permissions boundary", x.boundary),), boundary=None)):
+            return None  # whatever is given, the boundary caps it at what x already has
+        attach_ctx = {"iam:PolicyARN": self._admin_policy}
+        if m.allows(y, f"iam:Attach{kind}Policy", x.arn, attach_ctx, compiled=cps):
+            return f"iam:Attach{kind}Policy {self._admin_policy} on {x.label}"
+        if m.allows(y, f"iam:Put{kind}Policy", x.arn, compiled=cps):
+            return f"iam:Put{kind}Policy on {x.label}"
+        for g in x.groups:
+            group = acct.groups.get(g)
+            if group is None:
+                continue
+            if m.allows(y, "iam:AttachGroupPolicy", group.arn, attach_ctx, compiled=cps):
+                return f"iam:AttachGroupPolicy {self._admin_policy} on group/{g} of {x.label}"
+            if m.allows(y, "iam:PutGroupPolicy", group.arn, compiled=cps):
+                return f"iam:PutGroupPolicy on group/{g} of {x.label}"
+        for arn in x.managed:
+            pol = acct.policies.get(arn)
+            if pol is None or pol.aws_managed:
+                continue
+            if m.allows(y, "iam:CreatePolicyVersion", arn, compiled=cps):
+                return f"iam:CreatePolicyVersion on {arn} (applies to {x.label})"
+            if len(pol.version_ids) > 1 and m.allows(y, "iam:SetDefaultPolicyVersion", arn,
+                                                     compiled=cps):
+                return f"iam:SetDefaultPolicyVersion on {arn} (applies to {x.label})"
+        if x.kind == "user":
+            groups = {g.arn: g for g in acct.groups.values() if g.name not in x.groups}
+            mine = self.privilege(x)
+            for arn in m.narrow(y, "iam:AddUserToGroup", groups, cps):
+                if m.allows(y, "iam:AddUserToGroup", arn, compiled=cps) and not \
+                        self._group_privilege(x, groups[arn].name) <= mine:
+                    return f"iam:AddUserToGroup {x.label} to more privileged group/{groups[arn].name}"
+        return None
+
+    def _gains(self, x: Principal, other: Principal) -> bool:
+        """Whether ``other`` (``x`` changed) can do a probe request that ``x`` cannot."""
+        m = self.model
+        cps = m.compiled(other)
+        mine = self.privilege(x)
+        return any(m.allows(other, a, r, compiled=cps)
+                   for i, (a, r) in enumerate(self._probes) if i not in mine)
+
+    def _new_role(self, p: Principal) -> str | None:
+        """Whether ``p`` can create a role that trusts it and give that role any permission
+        (within one account a trust policy naming ``p`` suffices to assume the role)."""
+        m = self.model
+        cps = m.compiled(p)
+        if not m.mentions(cps, "iam:CreateRole"):
+            return None
+        acct = m.account
+        new = f"arn:{acct.partition}:iam::{acct.account_id}:role/a2c-iam-audit-new-role"
+        if not m.allows(p, "iam:CreateRole", new, compiled=cps):
+            return None
+        if m.allows(p, "iam:AttachRolePolicy", new, {"iam:PolicyARN": self._admin_policy},
+                    compiled=cps):
+            return (f"iam:CreateRole (trusting {p.label}) + iam:AttachRolePolicy "
+                    f"{self._admin_policy}, then sts:AssumeRole")
+        if m.allows(p, "iam:PutRolePolicy", new, compiled=cps):
+            return f"iam:CreateRole (trusting {p.label}) + iam:PutRolePolicy, then sts:AssumeRole"
+        return None
+
+    def _group_privilege(self, x: Principal, group_name: str) -> frozenset[int]:
+        m = self.model
+        group = m.account.groups[group_name]
+        extra = [(f"group {group_name} inline {p.name}", p.policy) for p in group.inline
+                 if p.policy is not None]
+        for arn in group.attached:
+            pol = m.account.policies.get(arn)
+            if pol is not None and pol.policy is not None:
+                extra.append((f"group {group_name} {pol.name}", pol.policy))
+        cps = m.compiled(x, extra)
+        return frozenset(i for i, (action, res) in enumerate(self._probes)
+                         if m.allows(x, action, res, compiled=cps))
+
+    # -- search
+
+    def find(self, p: Principal, max_nodes: int = 2000) -> Escalation | None:
+        """The first escalation found breadth-first from ``p`` (shortest act-as chain first)."""
+        if self.is_admin(p):
+            return None
+        m = self.model
+        own = self.gives(p, p) or self._new_role(p)
+        if own is not None:
+            return Escalation(p.arn, (p.arn,), (), "any permission", own)
+        visited: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {p.arn: ((p.arn,), ())}
+        queue = deque([p.arn])
+        while queue and len(visited) <= max_nodes:
+            here = queue.popleft()
+            chain, steps = visited[here]
+            for target, how in self.edges(m.get(here)):
+                if target in visited:
+                    continue
+                nchain, nsteps = chain + (target,), steps + (how,)
+                visited[target] = (nchain, nsteps)
+                q = m.get(target)
+                if self.is_admin(q):
+                    return Escalation(p.arn, nchain, nsteps, "administrator", q.label)
+                if self._more(q, p):
+                    return Escalation(p.arn, nchain, nsteps, "more privileged", q.label)
+                for arn in (p.arn, *visited):
+                    gift = self.gives(q, m.get(arn))
+                    if gift is not None:
+                        return Escalation(p.arn, nchain, nsteps, "any permission", gift)
+                queue.append(target)
+        return None
+
+
+def _mentions_iam(cps: CompiledPolicySet) -> bool:
+    """Whether any Allow statement can match an IAM action (else no give step is possible)."""
+    group = cps.identity
+    return group is not None and any(e.statement.allow for e in group.candidates("iam"))

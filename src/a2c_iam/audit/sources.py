@@ -1,0 +1,152 @@
+"""Where an account comes from: an export file, a live IAM endpoint, or the local store.
+
+All three produce the same GAAD document and credential data, so every check runs the same way
+on each. A live endpoint is read with boto3's ``get_account_authorization_details`` paginator;
+key data comes from the credential report when the endpoint has one, else from
+``ListAccessKeys``/``GetAccessKeyLastUsed``/``GetLoginProfile`` per user, and the root user's keys
+from ``GetAccountSummary`` (``AccountAccessKeysPresent``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from .credentials import credentials_from_api, parse_credential_report
+from .errors import AuditInputError
+from .model import Account, account_from_gaad
+
+__all__ = ["from_endpoint", "from_file", "from_store"]
+
+#: Error codes with which an endpoint says it does not implement an operation.
+_UNSUPPORTED = frozenset({"InvalidAction", "NotImplemented", "UnsupportedOperation"})
+
+
+def from_file(text: str, name: str, credential_report: str | None = None) -> Account:
+    """An account from the JSON text of a GAAD export (and a credential report's CSV text)."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise AuditInputError(f"{name} is not JSON: {exc}") from exc
+    account = account_from_gaad(data, source=name)
+    if credential_report is not None:
+        account.credentials = parse_credential_report(credential_report)
+    return account
+
+
+def from_endpoint(endpoint_url: str | None, profile: str | None, region: str | None) -> Account:
+    """An account read from a live IAM endpoint (AWS itself, or ``a2c-iam serve``)."""
+    import boto3
+    import botocore.exceptions
+
+    try:
+        session = boto3.Session(profile_name=profile, region_name=region or "us-east-1")
+        iam = session.client("iam", endpoint_url=endpoint_url)
+        sts = session.client("sts", endpoint_url=endpoint_url)
+        pages = list(iam.get_paginator("get_account_authorization_details").paginate())
+        try:
+            account_id = str(sts.get_caller_identity()["Account"])
+        except botocore.exceptions.ClientError:
+            account_id = None
+    except botocore.exceptions.ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise AuditInputError(str(error.get("Message", exc)), str(error.get("Code"))) from exc
+    except botocore.exceptions.BotoCoreError as exc:
+        raise AuditInputError(str(exc)) from exc
+    account = account_from_gaad(pages, account_id, source=endpoint_url or "AWS")
+
+    def call(operation: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        from botocore import xform_name
+
+        try:
+            result: Mapping[str, Any] = getattr(iam, xform_name(operation))(**params)
+            return result
+        except botocore.exceptions.ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code")
+            if code == "NoSuchEntity":
+                raise LookupError(operation) from exc
+            if code in _UNSUPPORTED:
+                raise NotImplementedError(operation) from exc
+            raise AuditInputError(str(exc.response.get("Error", {}).get("Message", exc)),
+                                  str(code)) from exc
+
+    account.credentials = _credential_report(call) or _safe_keys(call, account)
+    account.root_keys_present = _root_keys(call)
+    return account
+
+
+def _root_keys(call: Any) -> bool | None:
+    """``AccountAccessKeysPresent`` of ``GetAccountSummary``; None where the endpoint lacks it."""
+    try:
+        summary = call("GetAccountSummary", {}).get("SummaryMap") or {}
+    except (AuditInputError, LookupError, NotImplementedError):
+        return None
+    present = summary.get("AccountAccessKeysPresent")
+    return None if present is None else bool(present)
+
+
+def _credential_report(call: Any) -> Any:
+    """The parsed credential report, or None where the endpoint does not make one."""
+    try:
+        for _ in range(10):
+            state = call("GenerateCredentialReport", {}).get("State")
+            if state == "COMPLETE":
+                break
+            time.sleep(1)
+        content = call("GetCredentialReport", {}).get("Content")
+    except (AuditInputError, LookupError, NotImplementedError):
+        return None
+    if not content:
+        return None
+    text = content.decode("utf-8") if isinstance(content, bytes) else str(content)
+    return parse_credential_report(text)
+
+
+def _safe_keys(call: Any, account: Account) -> Any:
+    try:
+        return credentials_from_api(call, sorted(account.users))
+    except (AuditInputError, NotImplementedError):
+        return None
+
+
+def from_store(url: str, account_id: str | None = None) -> Account:
+    """An account from the local store (``a2c-iam serve``'s database)."""
+    from ..identity import IdentityService
+    from ..identity.errors import IdentityError
+
+    svc = IdentityService.open(url)
+    try:
+        accounts = svc.accounts()
+        if account_id is None:
+            if len(accounts) != 1:
+                raise AuditInputError(
+                    f"the store at {url} holds {len(accounts)} accounts; name one with --account"
+                    + (f" ({', '.join(accounts)})" if accounts else ""))
+            account_id = accounts[0]
+        elif account_id not in accounts:
+            raise AuditInputError(f"the store at {url} has no account {account_id}",
+                                  "NoSuchEntity")
+        details = svc.authorization_details(account_id)
+        account = account_from_gaad(details, account_id, source=url)
+        ctx = svc.context(account_id)
+
+        def call(operation: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
+            try:
+                return svc.invoke("iam", operation, dict(params), ctx)
+            except IdentityError as exc:
+                if getattr(exc, "code", "") == "NoSuchEntity":
+                    raise LookupError(operation) from exc
+                raise AuditInputError(getattr(exc, "message", str(exc)),
+                                      getattr(exc, "code", None)) from exc
+
+        account.credentials = credentials_from_api(
+            call, sorted(account.users), svc.implements("iam", "GetLoginProfile"))
+        account.root_keys_present = _root_keys(call)
+        return account
+    except IdentityError as exc:
+        raise AuditInputError(getattr(exc, "message", str(exc)),
+                              getattr(exc, "code", None)) from exc
+    finally:
+        svc.close()
