@@ -72,6 +72,28 @@ def test_commands_table_and_json(capsys: pytest.CaptureFixture[str]) -> None:
             "section": "SectionForPassRoleToECS"} in rows["generate app-deployment"]["needs"]
 
 
+def test_commands_for_one_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "a2c", "commands", *CHOICES, "--command", "extract --output s3",
+                        "--json")
+    assert code == 0
+    (row,) = json.loads(out)
+    assert row["command"] == "extract --output s3"
+    assert {n["action"] for n in row["needs"]} >= {"s3:PutObject", "s3:GetObject"}
+    code, _, err = _run(capsys, "a2c", "commands", *CHOICES, "--command", "generate pipeline")
+    assert code == 2 and "no pipeline is chosen (--pipelines" in err
+
+
+def test_split_policy_is_said_and_printed_as_a_list(capsys: pytest.CaptureFixture[str]) -> None:
+    prefixes = ",".join(f"team{n}-a2c-" for n in range(30))
+    code, out, err = _run(capsys, "a2c", "policy", *CHOICES, "--name-prefixes", prefixes,
+                          "--pipelines", "codecommit")
+    assert code == 0
+    parts = json.loads(out)
+    assert isinstance(parts, list) and len(parts) >= 2
+    assert [p["PolicyName"] for p in parts][:2] == ["App2ContainerGeneral", "App2ContainerGeneral-2"]
+    assert f"part 1 of {len(parts)}" in err
+
+
 def test_check_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _run(capsys, "a2c", "policy", *CHOICES, "--out-dir", str(tmp_path))
     policy = str(tmp_path / "App2ContainerGeneral.json")

@@ -56,3 +56,23 @@ def test_pipeline_personas_need_their_pipeline() -> None:
     assert jenkins.name == "App2ContainerJenkins"
     with pytest.raises(ChoiceError, match="Azure DevOps"):
         generate_policies(all_on("ecs", pipelines=["jenkins"]), "azure-devops")
+
+
+def test_a_real_profile_over_the_quota_is_split_and_still_runs_every_command() -> None:
+    """Many name prefixes multiply the ARNs until one document no longer fits: the parts each
+    fit, validate, and together allow what the whole would."""
+    from a2c_iam.a2c.check import check_policies
+    from a2c_iam.policy import validate_document
+
+    prefixes = tuple(f"team{n}-a2c-" for n in range(12))
+    choices = all_on("ecs", name_prefixes=prefixes)
+    parts = generate_policies(choices)
+    assert len(parts) >= 2
+    for part in parts:
+        text = json.dumps(part.document)
+        validate_document(text)
+        assert policy_size(text) <= generate.MANAGED_POLICY_QUOTA
+        assert any(note.startswith("split: ") for note in part.notes)
+    results = check_policies(choices, [p.document for p in parts])
+    assert {r.command for r in results if not r.allowed} == {
+        "generate app-deployment --deploy", "generate pipeline --deploy"}

@@ -11,9 +11,11 @@ import random
 from typing import Any
 
 import pytest
+from a2c_profiles import seed_policy
 
 from a2c_iam.a2c.check import check_policies
 from a2c_iam.a2c.choices import Choices
+from a2c_iam.a2c.commands import command_map
 from a2c_iam.a2c.generate import MANAGED_POLICY_QUOTA, generate_policies
 from a2c_iam.a2c.personas import Persona
 from a2c_iam.policy import validate_document
@@ -99,11 +101,30 @@ def test_generated_policies_validate_fit_and_lint_clean(choices: Choices) -> Non
         assert f"arn:{choices.partition}:" in json.dumps(document)
 
 
+def _seed_actions(target: str) -> set[str]:
+    """Every action of the seed's general-purpose policy for ``target`` (URLs cut off)."""
+    actions: set[str] = set()
+    for statement in seed_policy(target)["Statement"]:
+        listed = statement["Action"]
+        actions |= {a.split()[0] for a in ([listed] if isinstance(listed, str) else listed)}
+    return actions
+
+
 @pytest.mark.parametrize("choices", PROFILES, ids=lambda c: f"{c.target}-{c.region}")
 def test_general_policy_runs_all_but_deploy(choices: Choices) -> None:
+    """And of what only --deploy needs, the general policy grants nothing but what the seed's
+    own general-purpose policy lists (ecs:CreateService in SectionForECSWriteAccess, and for
+    EKS iam:CreateRole on App2Container's roles in SectionForIAMAccess)."""
     documents = [p.document for p in generate_policies(choices)]
-    results = check_policies(choices, documents)
+    results = {r.command: r for r in check_policies(choices, documents)}
     assert results
-    for result in results:
+    for result in results.values():
         deploy = result.command.endswith("--deploy")
         assert result.allowed is not deploy, (result.command, result.missing)
+    seed = _seed_actions(choices.target.value)
+    for entry in command_map(choices, Persona.DEPLOY):
+        deploy_only = {need for need, sid in zip(entry.needs, entry.need_sections, strict=True)
+                       if not sid}
+        assert deploy_only, entry.command
+        granted = deploy_only - set(results[entry.command].missing)
+        assert {action for action, _ in granted} <= seed, (entry.command, granted)

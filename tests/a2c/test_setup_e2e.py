@@ -342,11 +342,35 @@ def test_check_deploy_user_may_run_everything(server: Server, provisioned: Provi
     report = _check(server, capsys, DEPLOYER)
     results = report["results"]
     assert isinstance(results, list) and results
+    assert any(r["command"].endswith("--deploy") for r in results)
     assert all(r["allowed"] for r in results), results
     status, out, _ = a2c(server, capsys, "check", *CHOICE_FLAGS, "--profile", "alice",
                          "--command", "generate app-deployment --deploy")
     assert status == 1
     assert "method:" in out and "missing" in out
+
+
+def test_check_takes_account_and_region_from_the_profile(
+        server: Server, provisioned: Provisioned, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without --account and --region, check uses the credentials' account and the Region
+    setup wrote into the profile; a choice that is really missing is still named."""
+    status, out, err = a2c(server, capsys, "check", "--target", "ecs", "--profile", "alice",
+                           "--json")
+    assert status == 0, err
+    report = json.loads(out)
+    assert report["account"] == ACCOUNT
+    (deploy,) = [r for r in report["results"] if r["command"] == "generate app-deployment --deploy"]
+    assert deploy["missing"] and all(f":{REGION}:{ACCOUNT}:" in m["resource"] or
+                                     f"::{ACCOUNT}:" in m["resource"] for m in deploy["missing"])
+    status, _, err = a2c(server, capsys, "check", "--profile", "alice")
+    assert status == 2 and "target: is required" in err
+
+
+def test_policy_files_and_a_live_identity_are_not_mixed(
+        server: Server, provisioned: Provisioned, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = a2c(server, capsys, "check", *CHOICE_FLAGS, "--profile", "alice",
+                         "--policy-file", "general.json")
+    assert status == 2 and "--policy-file" in err and "one or the other" in err
 
 
 # -- drift ---------------------------------------------------------------------------------------
@@ -365,14 +389,22 @@ def test_drift_is_reported_and_repaired(server: Server, provisioned: Provisioned
     iam.put_group_policy(GroupName=GROUP, PolicyName="extra", PolicyDocument=wide)  # type: ignore[attr-defined]
     iam.remove_user_from_group(GroupName=GROUP, UserName="bob")  # type: ignore[attr-defined]
     iam.add_user_to_group(GroupName=GROUP, UserName=DEPLOYER)  # type: ignore[attr-defined]
+    self_check = f"arn:aws:iam::{ACCOUNT}:policy/a2c-iam/{GROUP}-self-check"
+    iam.detach_group_policy(GroupName=GROUP, PolicyArn=self_check)  # type: ignore[attr-defined]
 
+    status, out, _ = a2c(server, capsys, *setup_args(server, "--dry-run"), env=server.root_env)
+    assert status == 0 and "would be made, 6 of them to repair drift" in out, out
     status, out, _ = a2c(server, capsys, *setup_args(server), env=server.root_env)
     assert status == 0, out
     for expected in ("policy App2ContainerGeneral: set a new default version",
                      f"detach {ADMIN_ARN}", "delete inline policy extra",
+                     f"attach {self_check} (drift: policy not attached)",
                      "user bob: add to group", f"user {DEPLOYER}: remove from group"):
         assert expected in out
-    assert out.count("(drift:") == 5
+    assert out.count("(drift:") == 6
+    assert self_check in {p["PolicyArn"] for p in iam.list_attached_group_policies(  # type: ignore[attr-defined]
+        GroupName=GROUP)["AttachedPolicies"]}
+    assert iam.list_groups_for_user(UserName=DEPLOYER)["Groups"] == []  # type: ignore[attr-defined]
 
     versions = iam.list_policy_versions(PolicyArn=general["Arn"])["Versions"]  # type: ignore[attr-defined]
     assert len(versions) == 5
@@ -426,6 +458,9 @@ def test_wrong_account_is_refused(server: Server, provisioned: Provisioned,
     status, _, err = a2c(server, capsys, *setup_args(server, "--account", "444455556666"),
                          env=server.root_env)
     assert status == 2 and "AccountMismatch" in err and ACCOUNT in err
+    status, _, err = a2c(server, capsys, "check", *CHOICE_FLAGS, "--account", "444455556666",
+                         "--profile", "alice")
+    assert status == 2 and "AccountMismatch" in err and f"--account {ACCOUNT}" in err
 
 
 # -- the instance-profile variant ----------------------------------------------------------------

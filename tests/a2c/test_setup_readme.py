@@ -76,14 +76,17 @@ def run_walkthrough(readme: str, home: Path) -> subprocess.CompletedProcess[str]
         log.close()
 
 
-def test_readme_walkthrough_runs_verbatim(tmp_path: Path) -> None:
-    readme = README.read_text(encoding="utf-8")
-    if HEADING + "\n" not in readme:
-        pytest.skip(f"README.md has no section '{HEADING}' yet (the issue-8 report holds its text)")
-    if shutil.which("aws") is None:
-        pytest.skip("the walk-through uses the AWS CLI: pip install awscli to run this test")
-    assert len(walkthrough_blocks(readme)) == 2
-    done = run_walkthrough(readme, tmp_path)
+def uses_aws_cli(blocks: list[str]) -> bool:
+    """Whether a block runs the AWS CLI (a line or a pipe stage starting with ``aws ``)."""
+    return any(re.search(r"(?:^|[|;&(]\s*)aws\s", block, re.M) for block in blocks)
+
+
+def check_walkthrough(readme: str, home: Path) -> None:
+    """Run the walk-through of ``readme`` in ``home`` and assert what it promises. Shared with
+    any script that checks a README not yet in place (the section's text before it is pasted)."""
+    blocks = walkthrough_blocks(readme)
+    assert len(blocks) == 2, f"the section '{HEADING}' must hold two bash blocks"
+    done = run_walkthrough(readme, home)
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     assert "arn:aws:iam::111122223333:user/a2c-iam/alice" in out
@@ -92,10 +95,29 @@ def test_readme_walkthrough_runs_verbatim(tmp_path: Path) -> None:
     rows = [line.split() for line in alice.splitlines() if line.startswith("  ") and
             ": missing " not in line]
     assert rows, alice
+    assert any("--deploy" in row for row in rows), alice
     for row in rows:
         deploy = "--deploy" in row
         assert ("allowed" in row) is not deploy, row
     deployer = out[out.index("identity: arn:aws:iam::111122223333:user/a2c-iam/deployer"):]
     assert "generate app-deployment --deploy" in deployer and "allowed" in deployer
     assert "missing" not in deployer
-    assert (tmp_path / "demo-credentials").stat().st_mode & 0o077 == 0
+    # a rerun of setup in the walk-through changes nothing, and no secret reaches the output
+    if out.count("as arn:aws:iam::111122223333:root") > 1:
+        assert "no changes: the account already matches the specification" in out
+    credentials = (home / "demo-credentials").read_text(encoding="utf-8")
+    secrets = [line.split("=", 1)[1].strip() for line in credentials.splitlines()
+               if line.startswith("aws_secret_access_key")]
+    assert len(secrets) >= 3, credentials  # the root's, alice's, bob's, the deployer's
+    for secret in secrets:
+        assert secret not in out and secret not in done.stderr
+    assert (home / "demo-credentials").stat().st_mode & 0o077 == 0
+
+
+def test_readme_walkthrough_runs_verbatim(tmp_path: Path) -> None:
+    readme = README.read_text(encoding="utf-8")
+    if HEADING + "\n" not in readme:
+        pytest.skip(f"README.md has no section '{HEADING}' yet (the issue-8 report holds its text)")
+    if uses_aws_cli(walkthrough_blocks(readme)) and shutil.which("aws") is None:
+        pytest.skip("the walk-through uses the AWS CLI: pip install awscli to run this test")
+    check_walkthrough(readme, tmp_path)

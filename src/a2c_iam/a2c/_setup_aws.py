@@ -117,8 +117,15 @@ class Aws:
     def _translated(self, client: Any, operation: str) -> _Translate:
         return _Translate(self, client, operation)
 
-    def describe_endpoint(self) -> str:
-        return self.endpoint_url or f"AWS ({self.region})"
+    def describe_endpoint(self, client: Any = None) -> str:
+        """Where the calls go: ``--endpoint-url``, else the profile's ``endpoint_url`` (botocore
+        reads it from the config file, as ``setup --write-profiles`` writes it), else AWS."""
+        if self.endpoint_url:
+            return self.endpoint_url
+        url = str(getattr(getattr(client or self.iam, "meta", None), "endpoint_url", "") or "")
+        if url and ".amazonaws.com" not in url:
+            return url
+        return f"AWS ({self.region})"
 
 
 class _Translate:
@@ -148,6 +155,7 @@ class _Translate:
         service = self.client.meta.service_model.endpoint_prefix
         op_name = self.client.meta.method_to_api_mapping.get(self.operation, self.operation)
         action = f"{service}:{op_name}"
+        endpoint = self.aws.describe_endpoint(self.client)
         if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
             raise LiveError(
                 "NoCredentials", "no AWS credentials found: pass --profile NAME, or set "
@@ -155,8 +163,9 @@ class _Translate:
             ) from None
         if isinstance(exc, (EndpointConnectionError, ConnectionClosedError)):
             raise LiveError(
-                "EndpointConnectionError", f"cannot reach the endpoint {self.aws.describe_endpoint()}"
-                f" ({exc}); is the server running (a2c-iam serve) and is --endpoint-url right?"
+                "EndpointConnectionError", f"cannot reach the endpoint {endpoint} ({exc}); is the "
+                "server running (a2c-iam serve) and is --endpoint-url (or the profile's "
+                "endpoint_url) right?"
             ) from None
         if isinstance(exc, ClientError):
             error = exc.response.get("Error", {})
@@ -168,13 +177,13 @@ class _Translate:
                 ) from None
             if code in _BAD_KEY_CODES:
                 raise LiveError(
-                    code, f"{message} (the endpoint {self.aws.describe_endpoint()} does not accept "
+                    code, f"{message} (the endpoint {endpoint} does not accept "
                     "these credentials)", action=action
                 ) from None
             raise LiveError(code, message, action=action) from None
         if isinstance(exc, ResponseParserError):
             raise LiveError(
-                "InvalidResponse", f"the endpoint {self.aws.describe_endpoint()} answered {action} "
+                "InvalidResponse", f"the endpoint {endpoint} answered {action} "
                 "with something that is not an AWS response (is --endpoint-url an IAM endpoint?)",
                 action=action,
             ) from None

@@ -12,7 +12,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["add_live_options", "add_setup_options", "fill_account", "run_live_check", "run_setup"]
+__all__ = ["add_live_options", "add_setup_options", "live_defaults", "run_live_check", "run_setup"]
 
 Emit = Callable[[str], None]
 
@@ -54,10 +54,19 @@ def _aws(args: argparse.Namespace) -> Any:
     return Aws(profile=args.profile, endpoint_url=args.endpoint_url, region=args.region)
 
 
-def fill_account(args: argparse.Namespace) -> None:
-    """Without ``--account`` or a choices file, the account is the credentials' own."""
-    if getattr(args, "account", None) is None and not getattr(args, "choices", None):
-        args.account = _aws(args).caller().account
+def live_defaults(args: argparse.Namespace, missing: set[str]) -> dict[str, str]:
+    """The choices the credentials can supply when neither the flags nor the choices file give
+    them: ``account`` (GetCallerIdentity) and ``region`` (the profile's, as App2Container's own
+    ``init`` takes it from the AWS profile)."""
+    found: dict[str, str] = {}
+    if not missing & {"account", "region"}:
+        return found
+    aws = _aws(args)
+    if "region" in missing and aws.session.region_name:
+        found["region"] = aws.session.region_name
+    if "account" in missing:
+        found["account"] = aws.caller().account
+    return found
 
 
 def run_setup(args: argparse.Namespace, choices: Any, emit: Emit) -> int:

@@ -319,17 +319,20 @@ _TABLE: Final[dict[str, tuple[Callable[[Choices], bool], _Builder]]] = {
 }
 
 #: Why a known command is not in the map for some choices.
+_NO_REMOTE: Final = "remote workflows are not chosen (--remote, or remote = true)"
+_NO_PIPELINE: Final = "no pipeline is chosen (--pipelines codecommit,…, or pipelines = [\"codecommit\", …])"
 _NOT_APPLICABLE: Final = {
-    "remote configure": "remote workflows are not chosen (remote = true)",
-    "remote inventory": "remote workflows are not chosen (remote = true)",
-    "remote analyze": "remote workflows are not chosen (remote = true)",
-    "remote extract": "remote workflows are not chosen (remote = true)",
-    "extract --output s3": "no artifacts bucket is chosen (bucket = \"…\")",
-    "generate pipeline": "no pipeline is chosen (pipelines = [\"codecommit\", …])",
-    "generate pipeline --deploy": "no pipeline is chosen (pipelines = [\"codecommit\", …])",
-    "upload-support-bundle": "support-bundle upload is not chosen (support_bundle = true)",
-    "jenkins pipeline": "no Jenkins pipeline is chosen",
-    "azure-devops pipeline": "no Azure DevOps pipeline is chosen",
+    "remote configure": _NO_REMOTE,
+    "remote inventory": _NO_REMOTE,
+    "remote analyze": _NO_REMOTE,
+    "remote extract": _NO_REMOTE,
+    "extract --output s3": "no artifacts bucket is chosen (--bucket NAME, or bucket = \"…\")",
+    "generate pipeline": _NO_PIPELINE,
+    "generate pipeline --deploy": _NO_PIPELINE,
+    "upload-support-bundle": "support-bundle upload is not chosen (--support-bundle, or "
+                             "support_bundle = true)",
+    "jenkins pipeline": "no Jenkins pipeline is chosen (--pipelines jenkins)",
+    "azure-devops pipeline": "no Azure DevOps pipeline is chosen (--pipelines azure-devops)",
 }
 
 

@@ -93,10 +93,11 @@ def generate_policies(
         )]
     if persona is Persona.JENKINS and Pipeline.JENKINS not in choices.pipelines:
         raise ChoiceError("pipelines", "the jenkins persona needs a Jenkins pipeline "
-                          "(pipelines = [\"jenkins\"])")
+                          "(--pipelines jenkins, or pipelines = [\"jenkins\"] in the choices file)")
     if persona is Persona.AZURE_DEVOPS and Pipeline.AZURE_DEVOPS not in choices.pipelines:
         raise ChoiceError("pipelines", "the azure-devops persona needs an Azure DevOps pipeline "
-                          "(pipelines = [\"azure-devops\"])")
+                          "(--pipelines azure-devops, or pipelines = [\"azure-devops\"] in the "
+                          "choices file)")
     sections = sections_for(choices, persona)
     chunks = [section.statements(choices) for section in sections]
     notes = tuple(_ESCALATION_NOTE.format(sid=s.sid) for s in sections

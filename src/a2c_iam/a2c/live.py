@@ -167,6 +167,12 @@ def check_live(aws: Aws, choices: Choices, *, command: str | None = None,
     """Who the credentials are, and which commands that identity can run (the rows
     ``check_policies`` gives for the same arguments), with the method that answered."""
     caller = aws.caller()
+    if caller.account != choices.account:
+        raise LiveError(
+            "AccountMismatch", f"the credentials are for account {caller.account} but the choices "
+            f"name account {choices.account}; App2Container works in the account of its "
+            f"credentials (pass --account {caller.account}, or leave it out)"
+        )
     kind, principal = principal_arn(aws, caller)
     commands = _command_needs(choices, command, personas, app_id)
     if kind == "root":
@@ -185,7 +191,9 @@ def check_live(aws: Aws, choices: Choices, *, command: str | None = None,
     except LiveError as exc:
         raise LiveError(
             exc.code, f"cannot check {principal}: {why}; reading its policies failed too: "
-            f"{exc.message}", action=exc.action
+            f"{exc.message}. The self-check policy that a2c-iam a2c setup attaches to the "
+            "general-purpose group allows both for one's own user; or check policy files with "
+            "--policy-file", action=exc.action
         ) from None
     results = check_policies(choices, documents, principal_arn=principal,
                              permission_boundary=boundary, command=command, personas=personas,

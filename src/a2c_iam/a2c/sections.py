@@ -161,8 +161,8 @@ SECTIONS: Final[Mapping[str, Section]] = MappingProxyType(dict([
         repairs=(
             "placeholder resource 'amzn-s3-demo-bucket-ARN' replaced by the bucket and its objects",
             "s3:ListAllMyBuckets takes no resource ARN: granted on * in SectionForS3AccessAnyResource",
-            "s3:GetBucketAcl and s3:ListBucket left to SectionForS3ReadAccess, which the seed has "
-            "grant them on every bucket already",
+            "s3:GetBucketAcl and s3:ListBucket left to SectionForS3ReadAccess, which grants them "
+            "on every bucket already",
         ),
     ),
     _section(

@@ -74,19 +74,35 @@ _CHOICE_FLAGS = ("target", "account", "region", "partition", "bucket", "firelens
                  "name_prefixes", "task_execution_role", "ecr_repository")
 
 
-def load_choices(args: argparse.Namespace) -> Any:
-    """The :class:`Choices` from ``--choices`` and the flags; bad choices are input errors."""
-    from ..a2c.choices import choices_from_mapping, parse_choices_document
+def _choice_data(args: argparse.Namespace) -> dict[str, Any]:
+    """The choices file (if any) with the flags over it, as a mapping."""
+    from ..a2c.choices import parse_choices_document
+
+    data: dict[str, Any] = {}
+    if args.choices:
+        data.update(parse_choices_document(read_text(args.choices), args.choices))
+    for name in _CHOICE_FLAGS:
+        value = getattr(args, name)
+        if value is not None:
+            data[name] = value
+    return data
+
+
+def load_choices(args: argparse.Namespace,
+                 defaults: Callable[[set[str]], dict[str, Any]] | None = None) -> Any:
+    """The :class:`Choices` from ``--choices`` and the flags; bad choices are input errors.
+
+    ``defaults`` supplies, for the names of the required choices that neither gives, values of
+    its own (the live commands take the account and Region from the credentials).
+    """
+    from ..a2c.choices import choices_from_mapping
     from ..a2c.errors import A2CError
 
     try:
-        data: dict[str, Any] = {}
-        if args.choices:
-            data.update(parse_choices_document(read_text(args.choices), args.choices))
-        for name in _CHOICE_FLAGS:
-            value = getattr(args, name)
-            if value is not None:
-                data[name] = value
+        data = _choice_data(args)
+        missing = {name for name in ("account", "region") if data.get(name) is None}
+        if defaults is not None and missing:
+            data.update(defaults(missing))
         return choices_from_mapping(data)
     except A2CError as exc:
         raise InputError(str(exc)) from exc
@@ -154,6 +170,8 @@ def _add_commands(sub: _Sub) -> None:
     )
     add_choice_options(p)
     p.add_argument("--persona", choices=PERSONAS, help="only the commands this persona runs")
+    p.add_argument("--command", dest="only_command", metavar="COMMAND",
+                   help='only this command, e.g. "generate app-deployment"')
     p.add_argument("--app-id", help="application id naming the sample resources")
     p.add_argument("--json", action="store_true", help="JSON instead of a table")
     p.set_defaults(func=_run_commands)
@@ -161,12 +179,19 @@ def _add_commands(sub: _Sub) -> None:
 
 def _run_commands(args: argparse.Namespace) -> int:
     from ..a2c.choices import DEFAULT_APP_ID
-    from ..a2c.commands import command_map
+    from ..a2c.commands import command_map, find_command
     from ..a2c.errors import A2CError
 
     choices = load_choices(args)
+    app_id = args.app_id or DEFAULT_APP_ID
     try:
-        entries = command_map(choices, args.persona, app_id=args.app_id or DEFAULT_APP_ID)
+        if args.only_command:
+            entries = [find_command(choices, args.only_command, app_id=app_id)]
+            if args.persona and entries[0].persona.value != args.persona:
+                raise InputError(f"'{entries[0].command}' is run by the {entries[0].persona.value} "
+                                 f"persona, not {args.persona}")
+        else:
+            entries = command_map(choices, args.persona, app_id=app_id)
     except A2CError as exc:
         raise InputError(str(exc)) from exc
     if args.json:
@@ -232,6 +257,13 @@ def _run_check(args: argparse.Namespace) -> int:
     from ..a2c.errors import A2CError
 
     if args.profile or args.endpoint_url:
+        local_only = [flag for flag, value in (("--policy-file", args.policy_file),
+                                              ("--boundary-file", args.boundary_file),
+                                              ("--principal", args.principal)) if value]
+        if local_only:
+            raise InputError(f"{', '.join(local_only)}: for checking policy files, and "
+                             "--profile/--endpoint-url for checking a live identity; give one "
+                             "or the other")
         return _run_live(args, "run_live_check")
     if not args.policy_file:
         raise InputError("give --policy-file FILE..., or --profile/--endpoint-url to check the "
@@ -291,8 +323,7 @@ def _run_live(args: argparse.Namespace, name: str) -> int:
     from ..a2c.errors import A2CError
 
     try:
-        _setup_cli.fill_account(args)
-        choices = load_choices(args)
+        choices = load_choices(args, lambda missing: _setup_cli.live_defaults(args, missing))
         return int(getattr(_setup_cli, name)(args, choices, out))
     except A2CError as exc:
         raise InputError(str(exc)) from exc
