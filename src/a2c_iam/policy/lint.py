@@ -186,8 +186,9 @@ RULES: Final[dict[str, Rule]] = _rules(
      "The policy allows a set of actions with which the principal can give itself more permissions "
      "(Rhino Security Labs, 'AWS IAM Privilege Escalation - Methods and Mitigation', 2018)."),
     ("RESOURCE_STAR_WRITE", G, "Write actions on every resource",
-     "Write or permissions-management actions that support resource ARNs are granted on \"*\"; "
-     "name the resources they need."),
+     "Write or permissions-management actions that support resource ARNs are granted on \"*\" "
+     "(or on an ARN of wildcards only, such as arn:aws:codecommit:*:*:*, every resource of its "
+     "service); name the resources they need."),
     # -- tidiness
     ("WILDCARD_IN_SERVICE_NAME", G, "Wildcard as the service prefix",
      "\"*:Name\" names the action Name of every service, including services AWS adds later; "

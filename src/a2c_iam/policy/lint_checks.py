@@ -411,9 +411,16 @@ def _check_resources(ctx: PolicyContext, sc: StatementContext, sink: Sink) -> No
         if specific and not pattern.endswith(":*"):
             _check_requires_star(sc, pattern, infos, i, sink)
         resolved.append((pattern, infos))
+    if stmt.effect is Effect.ALLOW and not stmt.conditions:
+        if not specific:
+            _check_star_writes(resolved, f"{stmt.path}.Resource", '"*"', None, sink)
+            return
+        for i, resource in enumerate(stmt.resource):
+            service = _every_resource_of(resource)
+            if service is not None:
+                _check_star_writes(resolved, sc.element_path("Resource", i),
+                                   f'"{resource}", every resource of {service},', service, sink)
     if not specific:
-        if stmt.effect is Effect.ALLOW and not stmt.conditions:
-            _check_star_writes(resolved, stmt.path, sink)
         return
     usable = [(i, r) for i, r in enumerate(stmt.resource) if _usable_resource(r)]
     if not usable:
@@ -464,18 +471,34 @@ def _check_requires_star(
 
 
 def _check_star_writes(
-    resolved: Sequence[tuple[str, tuple[ActionInfo, ...]]], path: str, sink: Sink
+    resolved: Sequence[tuple[str, tuple[ActionInfo, ...]]], path: str, where: str,
+    service: str | None, sink: Sink,
 ) -> None:
+    """RESOURCE_STAR_WRITE for the write actions (of ``service``, or of any service for None)
+    that act on specific resources but are granted on every resource, ``where``."""
     writes = [
         pattern for pattern, infos in resolved
         if not pattern.endswith(":*") and pattern.lower() not in _OWN_STAR_CHECK
-        and any(info.resource_types and info.access_level in _WRITE_LEVELS for info in infos)
+        and any(info.resource_types and info.access_level in _WRITE_LEVELS
+                and (service is None or info.service == service) for info in infos)
     ]
     if writes:
         one = len(writes) == 1
         sink("RESOURCE_STAR_WRITE", f'{", ".join(writes)} {"is" if one else "are"} granted on '
-             f'"*" but {"acts" if one else "act"} on specific resources; name the resources '
-             f'{"it needs" if one else "they need"}.', f"{path}.Resource")
+             f'{where} but {"acts" if one else "act"} on specific resources; name the resources '
+             f'{"it needs" if one else "they need"}.', path)
+
+
+def _every_resource_of(resource: str) -> str | None:
+    """The service of an ARN that names every resource of it in every region and account
+    (``arn:aws:codecommit:*:*:*``), else None. A service written with wildcards is not one."""
+    arn = parse_arn(resource)
+    if arn is None or is_wild(arn.service) or not arn.service:
+        return None
+    open_fields = arn.region in ("", "*") and arn.account in ("", "*")
+    if not open_fields or not arn.resource or arn.resource.strip("*"):
+        return None
+    return arn.service.lower()
 
 
 def _matches_some_type(catalog: Catalog, resource: str, types: dict[str, set[str]]) -> bool:

@@ -22,11 +22,11 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Final
 
 from .catalog import ActionInfo, Catalog
+from .dates import parse_date
 from .global_keys import CROSS_SERVICE_KEYS, GLOBAL_CONDITION_KEYS
 from .grammar import FAMILY_OF, NEGATED_OPERATORS
 from .lint_checks import statement_action_infos
 from .model import Condition, ConditionValue
-from .validate import parse_date
 
 if TYPE_CHECKING:
     from .lint import PolicyContext, Sink, StatementContext

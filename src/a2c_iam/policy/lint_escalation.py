@@ -20,7 +20,7 @@ self-service grant the IAM User Guide recommends.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -114,7 +114,7 @@ class _Grants:
             if sc.stmt.effect is Effect.DENY and not sc.stmt.conditions
             and sc.stmt.resource is not None and "*" in sc.stmt.resource
         ]
-        self._cache: dict[tuple[str, bool], tuple[StatementContext, str] | None] = {}
+        self._cache: dict[tuple[str, bool], tuple[tuple[StatementContext, str], ...]] = {}
 
     def _denied(self, action: str) -> bool:
         """Whether an unconditional Deny on every resource denies ``action``."""
@@ -126,14 +126,17 @@ class _Grants:
                 return True
         return False
 
-    def grant(self, action: str, other_users: bool) -> tuple[StatementContext, str] | None:
-        """The first Allow statement (and element) that grants ``action``, or None."""
+    def grants(self, action: str, other_users: bool) -> tuple[tuple[StatementContext, str], ...]:
+        """Every Allow statement (with its element) that grants ``action``, in policy order;
+        none when an unconditional Deny on every resource denies it."""
         key = (action, other_users)
-        if key not in self._cache:
-            self._cache[key] = None if self._denied(action) else self._find(action, other_users)
-        return self._cache[key]
+        found = self._cache.get(key)
+        if found is None:
+            found = () if self._denied(action) else tuple(self._find(action, other_users))
+            self._cache[key] = found
+        return found
 
-    def _find(self, action: str, other_users: bool) -> tuple[StatementContext, str] | None:
+    def _find(self, action: str, other_users: bool) -> Iterator[tuple[StatementContext, str]]:
         for sc in self._allows:
             path = granting_path(sc, action)
             if path is None:
@@ -141,8 +144,7 @@ class _Grants:
             resources = sc.stmt.resource
             if other_users and resources and all(_SELF in r for r in resources):
                 continue
-            return sc, path
-        return None
+            yield sc, path
 
 
 def _administrator(ctx: PolicyContext) -> bool:
@@ -157,25 +159,20 @@ def _administrator(ctx: PolicyContext) -> bool:
 
 
 def check_escalation(ctx: PolicyContext, sink: Sink) -> None:
-    """One PRIVILEGE_ESCALATION finding per element that completes a method: ``iam:*`` on
-    ``*`` enables a dozen methods and is one mistake, so its finding names them all."""
+    """PRIVILEGE_ESCALATION findings, one per element that completes a method: ``iam:*`` on
+    ``*`` enables a dozen methods and is one mistake, so its finding names them all.
+
+    Every statement that allows a whole method by itself is reported (two statements that each
+    let the holder create a role and attach a policy to it are two findings: fixing one leaves
+    the other). A method that only several statements together allow is reported once, at the
+    element that completes it.
+    """
     if ctx.policy.statements and _administrator(ctx):
         return
     index = _Grants(ctx)
-    by_path: dict[str, list[tuple[Method, list[tuple[StatementContext, str, str]]]]] = {}
+    by_path: dict[str, list[tuple[Method, list[_Grant]]]] = {}
     for method in METHODS:
-        grants: list[tuple[StatementContext, str, str]] = []
-        for alternatives in method.requires:
-            hit = None
-            for action in alternatives:
-                found = index.grant(action, method.other_users)
-                if found is not None:
-                    hit = (found[0], found[1], action)
-                    break
-            if hit is None:
-                break
-            grants.append(hit)
-        else:
+        for grants in _completions(method, index):
             by_path.setdefault(grants[-1][1], []).append((method, grants))
     for path, methods in by_path.items():
         if len(methods) == 1:
@@ -189,12 +186,39 @@ def check_escalation(ctx: PolicyContext, sink: Sink) -> None:
              "CreateRole+…: a role's trust policy suffices within its account).", path)
 
 
-def _statements(grants: Iterable[tuple[StatementContext, str, str]]) -> str:
+#: ``(statement, element path, action)``: where one requirement of a method is allowed.
+_Grant = tuple["StatementContext", str, str]
+
+
+def _completions(method: Method, index: _Grants) -> list[list[_Grant]]:
+    """The ways the policy allows ``method``: one per statement that allows all of it alone,
+    else (when only statements together allow it) the first grant of each requirement."""
+    options: list[list[_Grant]] = []
+    for alternatives in method.requires:
+        found = [
+            (sc, path, action)
+            for action in alternatives
+            for sc, path in index.grants(action, method.other_users)
+        ]
+        if not found:
+            return []
+        options.append(found)
+    alone: list[list[_Grant]] = []
+    for sc, _, _ in options[0]:
+        own = [next((g for g in found if g[0] is sc), None) for found in options]
+        if all(g is not None for g in own) and not any(a[0][0] is sc for a in alone):
+            alone.append([g for g in own if g is not None])
+    if alone:
+        return alone
+    return [[found[0] for found in options]]
+
+
+def _statements(grants: Iterable[_Grant]) -> str:
     return ", ".join(sorted({f'"{sc.stmt.sid}"' if sc.stmt.sid else f"number {sc.stmt.index}"
                              for sc, _, _ in grants}))
 
 
-def _describe(method: Method, grants: list[tuple[StatementContext, str, str]]) -> str:
+def _describe(method: Method, grants: list[_Grant]) -> str:
     actions = " + ".join(action for _, _, action in grants)
     where = _statements(grants)
     source = (
