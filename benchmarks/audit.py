@@ -65,7 +65,9 @@ def main() -> int:
         timings = json.loads(result.read_text())["timings"]
         print("  of which (s): " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
 
-        tool = shutil.which("cloudsplaining")
+        # the venv's own script first: a venv's python is often run without activating it
+        beside = Path(sys.executable).parent / "cloudsplaining"
+        tool = str(beside) if beside.exists() else shutil.which("cloudsplaining")
         if tool is None:
             print("cloudsplaining is not installed: pip install cloudsplaining (bench extra)")
             return 0
@@ -76,7 +78,11 @@ def main() -> int:
             print(f"cloudsplaining failed ({done.returncode}): {done.stderr[-2000:]}",
                   file=sys.stderr)
             return 1
-        print(f"cloudsplaining scan: {theirs:7.1f} s")
+        written = sorted(p.name for p in (work / "cloudsplaining").iterdir())
+        if not any(n.startswith("iam-report-") for n in written):
+            print(f"cloudsplaining wrote no report (only {written})", file=sys.stderr)
+            return 1
+        print(f"cloudsplaining scan: {theirs:7.1f} s  (wrote {', '.join(written)})")
         print(f"ratio cloudsplaining / a2c-iam: {theirs / ours:.2f}x "
               f"({'a2c-iam faster' if ours < theirs else 'cloudsplaining faster'})")
     finally:

@@ -2,7 +2,11 @@
 
 ``data/risky-account.json`` has one case of every check; ``data/tidy-account.json`` has a near
 miss of each (a grant scoped to the caller's own user, an ExternalId, a trust naming another
-principal…). Both come with a credential report in AWS's CSV format.
+principal…). Both come with a credential report in AWS's CSV format, and both hold their
+documents mostly as JSON objects (as the AWS CLI prints them), some URL-encoded.
+``data/incomplete-account.json`` is in the raw API's form (every document a URL-encoded string)
+and has what the informational checks report: a policy that does not parse, an attached policy
+missing from the export, no App2Container persona, no credential report.
 """
 
 from __future__ import annotations

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 from audit_helpers import ACCOUNT, Gaad, allow, doc, load, trust
 
-from a2c_iam.audit import AccessModel, AuditInputError
+from a2c_iam.audit import AccessModel, AuditInputError, account_from_gaad
 from a2c_iam.audit.escalation import EscalationFinder
 
 R = f"arn:aws:iam::{ACCOUNT}"
@@ -228,3 +231,97 @@ def test_explanations_name_each_principals_own_attachment() -> None:
     for name in ("A", "B"):
         decision = model.decide(model.find(f"role/{name}"), "s3:GetObject", "arn:aws:s3:::b/k")
         assert [s.policy for s in decision.statements] == [f"role {name} AdministratorAccess"]
+
+
+# -- the engine, not action names: grants that look like escalation and are not, and back --------
+
+
+def test_risky_action_names_that_do_not_escalate() -> None:
+    """Every grant here names an escalation action (name matching flags them all); conditions and
+    resources keep each one from reaching anything."""
+    g = Gaad()
+    admin = g.admin()
+    g.policy("ReadBucket", doc(allow("s3:GetObject", "arn:aws:s3:::b/*")))
+    g.user("boss", attached=(admin,), tags={"team": "platform"})
+    g.role("AdminRole", trust({"Service": "ec2.amazonaws.com"}), (admin,))
+    g.user("p", tags={"team": "apps"}, inline={"looks-bad": doc(
+        # only a policy p already has, only under a path where no principal lives
+        allow(["iam:AttachUserPolicy", "iam:AttachGroupPolicy"], "*", Condition={
+            "ArnEquals": {"iam:PolicyARN": f"{R}:policy/ReadBucket"}}),
+        allow(["iam:PutUserPolicy", "iam:CreatePolicyVersion", "iam:CreateAccessKey",
+               "iam:UpdateAssumeRolePolicy"], [f"{R}:user/app/*", f"{R}:policy/app/*",
+                                               f"{R}:role/app/*"]),
+        # a role for Lambda only, and the EC2 role is not one
+        allow("iam:PassRole", "*", Condition={
+            "StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}),
+        allow(["ec2:RunInstances", "lambda:CreateFunction", "lambda:InvokeFunction"]),
+        allow("s3:GetObject", "arn:aws:s3:::b/*"),
+        # keys only for users tagged as p's team, which boss is not
+        allow("iam:CreateAccessKey", f"{R}:user/*", Condition={
+            "StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}"}}),
+        # and an explicit Deny wins over the Allow of sts:AssumeRole on every role
+        allow("sts:AssumeRole", "*"),
+        {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": f"{R}:role/*"})})
+    assert _escalates(g, "p") is None
+    # the same grants, but boss is on p's team: the tag condition holds, a key can be made
+    same = json.loads(g.json())
+    same["UserDetailList"][0]["Tags"] = [{"Key": "team", "Value": "apps"}]
+    model = AccessModel(account_from_gaad(same))
+    found = EscalationFinder(model).find(model.find("p"))
+    assert found is not None and found.steps == ("iam:CreateAccessKey",)
+    assert found.chain[-1] == f"{R}:user/boss" and found.reaches == "administrator"
+
+
+def test_escalation_that_no_action_name_shows() -> None:
+    """Grants whose Action element names no IAM write action at all, and still escalate."""
+    def account(statement: dict[str, Any]) -> Gaad:
+        g = Gaad()
+        g.admin()
+        g.user("p", inline={"s": doc(statement)})
+        return g
+
+    # NotAction: everything but S3 and EC2, IAM included
+    found = _escalates(account({"Effect": "Allow", "NotAction": ["s3:*", "ec2:*"],
+                                "Resource": f"{R}:user/${{aws:username}}"}), "p")
+    assert found is not None and "iam:" in found
+    # a wildcard in the middle of the name
+    found = _escalates(account(allow("iam:P*Policy", f"{R}:user/p")), "p")
+    assert found is not None and "iam:PutUserPolicy" in found
+
+
+def test_escalation_through_a_harmless_looking_role() -> None:
+    """p may only assume a role; the role may only pass a role to EC2: two hops to admin."""
+    g = Gaad()
+    admin = g.admin()
+    g.role("Admin", trust({"Service": "ec2.amazonaws.com"}), (admin,))
+    g.role("Builder", trust({"AWS": f"{R}:user/p"}), inline={"b": doc(
+        allow("iam:PassRole", f"{R}:role/Admin"), allow("ec2:RunInstances"))})
+    g.user("p", inline={"s3": doc(allow("s3:GetObject", "arn:aws:s3:::b/*"))})
+    model = AccessModel(g.account())
+    found = EscalationFinder(model).find(model.find("p"))
+    assert found is not None and found.reaches == "administrator"
+    assert found.chain == (f"{R}:user/p", f"{R}:role/Builder", f"{R}:role/Admin")
+    assert found.steps[0] == "sts:AssumeRole" and "iam:PassRole" in found.steps[1]
+
+
+def test_attaching_the_one_policy_a_condition_allows() -> None:
+    """iam:PolicyARN limits the attachment to one policy: escalation when that policy gives more
+    (high when short of administrator), none when it gives nothing new."""
+    def account(policy: dict[str, Any]) -> Gaad:
+        g = Gaad()
+        g.admin()
+        arn = g.policy("Allowed", policy)
+        g.user("p", inline={"a": doc(allow("iam:AttachUserPolicy", f"{R}:user/p", Condition={
+            "ArnEquals": {"iam:PolicyARN": arn}}))})
+        return g
+
+    g = account(doc(allow(["s3:*", "dynamodb:*"])))
+    model = AccessModel(g.account())
+    found = EscalationFinder(model).find(model.find("p"))
+    assert found is not None and found.reaches == "more permissions"
+    assert "policy/Allowed" in found.final and "AdministratorAccess" not in found.final
+    full = account(doc(allow("*")))
+    model = AccessModel(full.account())
+    found = EscalationFinder(model).find(model.find("p"))
+    assert found is not None and found.reaches == "any permission"
+    assert _escalates(account(doc(allow("iam:AttachUserPolicy", f"{R}:user/p"))), "p") is None

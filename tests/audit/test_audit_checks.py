@@ -9,6 +9,7 @@ from a2c_iam.audit import CHECKS, AuditReport, Severity
 
 R = f"arn:aws:iam::{ACCOUNT}"
 T = "arn:aws:iam::222233334444"
+OTHER = "333344445555"
 
 
 def codes(report: AuditReport, code: str) -> list[tuple[str, ...]]:
@@ -30,6 +31,28 @@ def test_the_risky_account_exercises_every_check_but_the_informational_ones(
     found = {f.code for f in risky.findings}
     expected = {c for c, check in CHECKS.items() if check.severity is not Severity.INFO}
     assert expected <= found, expected - found
+
+
+def test_the_hand_written_exports_exercise_every_check(risky: AuditReport) -> None:
+    """risky (with and without its credential report) and incomplete, a raw-API export with
+    URL-encoded documents, a policy that does not parse, a deleted policy and no personas."""
+    incomplete = audit(load("incomplete", report=False))
+    bare = audit(load("risky", report=False))
+    found = {f.code for r in (risky, bare, incomplete) for f in r.findings}
+    assert found == set(CHECKS), set(CHECKS) - found
+    problems = messages(incomplete, "INPUT_PROBLEM")
+    assert any("inline policy typo of group Ops" in m for m in problems), problems
+    assert any("policy/Deleted is not in the export" in m for m in problems), problems
+    assert len(messages(incomplete, "A2C_PERSONA_NOT_FOUND")) == 1
+    assert codes(incomplete, "CREDENTIAL_DATA_MISSING") == [()]
+    # what could be read is evaluated: the default version (v2, listed first) of LogReader
+    account = incomplete.account
+    assert account.policies[f"arn:aws:iam::{OTHER}:policy/LogReader"].default_version_id == "v2"
+    from a2c_iam.audit import AccessModel
+
+    who = AccessModel(account).who_can(
+        "logs:GetLogEvents", f"arn:aws:logs:eu-west-1:{OTHER}:log-group:/app/web")
+    assert sorted(p.label for p, _, _ in who) == ["role/LogShipper", "user/ops"]
 
 
 def test_root_access_key_present_and_used(risky: AuditReport, tidy: AuditReport) -> None:
@@ -228,3 +251,28 @@ def test_web_identity_trust_without_a_subject_condition() -> None:
     report = audit(g.account())
     assert codes(report, "ROLE_TRUSTS_ANYONE") == [(f"{R}:role/Open",)]
     assert "token.actions.githubusercontent.com" in messages(report, "ROLE_TRUSTS_ANYONE")[0]
+
+
+def test_not_action_and_not_resource_are_as_broad_as_a_wildcard() -> None:
+    g = Gaad()
+    g.group("Power", inline={"all-but-iam": doc({
+        "Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"})})
+    g.group("Broad", inline={"all-but-s3": doc({
+        "Effect": "Allow", "NotAction": "s3:*", "Resource": "*"})})
+    g.group("Iam", inline={"all-but-admin": doc({
+        "Effect": "Allow", "Action": ["iam:PassRole", "iam:AttachRolePolicy"],
+        "NotResource": f"{R}:role/Admin"})})
+    g.user("u", ("Power", "Broad", "Iam"))
+    report = audit(g.account())
+
+    def named(code: str) -> dict[str, str]:
+        return {f.policies[0].rsplit(" ", 1)[-1]: f.message for f in report.findings
+                if f.code == code}
+
+    assert set(named("WILDCARD_RESOURCE_WRITE")) == {"all-but-iam", "all-but-s3",
+                                                     "all-but-admin"}
+    perms = named("WILDCARD_RESOURCE_PERMISSIONS")
+    assert f"every resource but {R}:role/Admin: iam:AttachRolePolicy." in perms["all-but-admin"]
+    assert "all-but-iam" in perms  # e.g. s3:PutBucketPolicy
+    # NotAction iam:* leaves iam:PassRole out; NotAction s3:* and NotResource keep it in
+    assert set(named("PASSROLE_ANY_ROLE")) == {"all-but-s3", "all-but-admin"}

@@ -70,11 +70,46 @@ def test_audit_personas_and_choices(capsys: pytest.CaptureFixture[str], tmp_path
     (["audit", "-i", RISKY, "--unused-days", "0"], "at least 1"),
     (["who-can", "s3:GetObject", "-i", RISKY, "--context", "novalue"], "KEY=VALUE"),
     (["can", "mallory", "s3:GetObject", "-i", RISKY], "no user or role"),
+    (["who-can", "GetObject", "-i", RISKY], "is not one action"),
+    (["who-can", "s3:Get*", "-i", RISKY], "no wildcards"),
+    (["can", "bob", "s3:GetObject", "team-bucket/k", "-i", RISKY], "is not an ARN"),
+    (["audit", "--db", "not a url"], "is not a database URL"),
+    (["audit", "--endpoint-url", "not a url"], "Invalid endpoint"),
+    (["audit", "-i", RISKY, "-o", "/nonexistent-a2c-dir/r.json"], "no folder"),
 ])
 def test_bad_input_exits_2_without_traceback(capsys: pytest.CaptureFixture[str],
                                              argv: list[str], message: str) -> None:
     code, out, err = run(capsys, *argv)
     assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_bad_export_shape_is_named(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    data = json.loads(Path(RISKY).read_text())
+    data["UserDetailList"][1]["GroupList"] = "app2container-general"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    code, _, err = run(capsys, "audit", "-i", str(bad))
+    assert code == 2 and "user bob: GroupList must be a list, not str" in err
+
+
+def test_unreadable_document_is_reported_not_fatal(capsys: pytest.CaptureFixture[str],
+                                                   tmp_path: Path) -> None:
+    data = json.loads(Path(RISKY).read_text())
+    data["UserDetailList"][1]["UserPolicyList"][0]["PolicyDocument"] = "%7B%22Version%22%3A"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    code, out, _ = run(capsys, "audit", "-i", str(bad), "--format", "json")
+    problems = [f["message"] for f in json.loads(out)["findings"] if f["code"] == "INPUT_PROBLEM"]
+    assert code == 0 and problems == [
+        "inline policy bob-extra of user bob: the policy document is not JSON "
+        "(Expecting value: line 1 column 12 (char 11))"]
+
+
+def test_unknown_action_is_asked_with_a_note(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "who-can", "s3:GetObjet", "arn:aws:s3:::team-bucket/k",
+                         "-i", RISKY)
+    assert code == 0 and "did you mean s3:GetObject?" in err
+    assert "user/alice" in out and "user/bob" not in out  # only "s3:*"-style grants match
 
 
 def test_who_can(capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,6 +4,7 @@ local store, and a live endpoint (our own server over loopback, read with boto3)
 from __future__ import annotations
 
 import json
+import os
 import urllib.parse
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from audit_helpers import DATA, Gaad, allow, doc, load
 
 from a2c_iam.audit import AuditInputError, account_from_gaad, parse_credential_report, run_audit
 from a2c_iam.audit.sources import from_endpoint, from_file, from_store
+from a2c_iam.cli.main import main
 
 
 def test_cli_form_and_raw_api_form_read_the_same() -> None:
@@ -108,7 +110,7 @@ def _store(tmp_path: Path) -> str:
     return url
 
 
-def test_local_store(tmp_path: Path) -> None:
+def test_local_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = _store(tmp_path)
     acct = from_store(url)
     assert acct.account_id == "111122223333" and set(acct.users) == set(load("risky").users)
@@ -119,8 +121,23 @@ def test_local_store(tmp_path: Path) -> None:
     with pytest.raises(AuditInputError, match="no account 999999999999"):
         from_store(url, "999999999999")
 
+    # the same through the command line
+    assert main(["audit", "--db", url, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["source"] == url and data["counts"]["users"] == len(acct.users)
+    # the command adds the App2Container matrix (target ecs) to what run_audit found alone
+    assert {f["code"] for f in data["findings"]} == codes | {
+        "GENERAL_GROUP_CAN_DEPLOY", "LEAST_PRIVILEGE_GAP"}
+    assert main(["can", "erin", "ec2:TerminateInstances", "--db", url]) == 0
+    assert "via user/erin → role/OpsRole" in capsys.readouterr().out
+    assert main(["audit", "--db", f"sqlite:///{tmp_path / 'absent.db'}"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "absent.db").exists()  # an audit reads a store, never makes one
 
-def test_live_endpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_live_endpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                       capsys: pytest.CaptureFixture[str]) -> None:
+    """Our own server over loopback, read with boto3 under a named profile (--profile)."""
     from a2c_iam.api.app import create_app
     from a2c_iam.api.server import ServerThread
     from a2c_iam.identity import IdentityService
@@ -130,20 +147,34 @@ def test_live_endpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         new = svc.create_account("111122223333")
         svc.import_details("111122223333", json.loads((DATA / "tidy-account.json").read_text()
                                                        .replace("222233334444", "111122223333")))
-        for name in [k for k in list(__import__("os").environ) if k.startswith("AWS_")]:
+        for name in [k for k in list(os.environ) if k.startswith("AWS_")]:
             monkeypatch.delenv(name)
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", new.access_key_id)
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", new.secret.get_secret_value())
-        monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+        (tmp_path / "credentials").write_text(
+            f"[auditor]\naws_access_key_id = {new.access_key_id}\n"
+            f"aws_secret_access_key = {new.secret.get_secret_value()}\n")
+        (tmp_path / "config").write_text("[profile auditor]\nregion = eu-west-1\n")
+        monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
         with ServerThread(create_app(svc)) as server:
-            acct = from_endpoint(server.url, None, "us-east-1")
+            acct = from_endpoint(server.url, "auditor", "us-east-1")
+            code = main(["audit", "--endpoint-url", server.url, "--profile", "auditor",
+                         "--format", "json"])
+            data = json.loads(capsys.readouterr().out)
+            who = main(["who-can", "iam:CreateUser", "arn:aws:iam::111122223333:user/new",
+                        "--endpoint-url", server.url, "--profile", "auditor"])
+            listed = capsys.readouterr().out
+            # without the profile there are no credentials at all: a message, not a traceback
+            assert main(["audit", "--endpoint-url", server.url]) == 2
+            assert "Unable to locate credentials" in capsys.readouterr().err
     finally:
         svc.close()
     assert acct.account_id == "111122223333" and set(acct.users) == {
         "admin-ann", "dev-dan", "a2c-deployer"}
     assert acct.roles["VendorRole"].trust is not None
     assert acct.credentials is not None and acct.root_keys_present is True
+    assert code == 0 and data["account"] == "111122223333" and data["counts"]["users"] == 3
+    assert "ROOT_ACCESS_KEY" in {f["code"] for f in data["findings"]}
+    assert who == 0 and "user/admin-ann" in listed and "dev-dan" not in listed
 
 
 def test_store_passwords_known_or_said_to_be_unknown(tmp_path: Path) -> None:

@@ -104,6 +104,15 @@ class AccessModel:
         self.memo: dict[tuple[str, int], object] = {}
         #: Catalog expansions of action patterns (lower case), shared by every policy.
         self.expanded: dict[str, frozenset[str]] = {}
+        #: The tags of the account's users and roles as the request context of a request on
+        #: them (``aws:ResourceTag/…`` and IAM's own ``iam:ResourceTag/…``).
+        self._resource_tags: dict[str, dict[str, ContextValue]] = {}
+        tagged = [(u.arn, u.tags) for u in account.users.values()]
+        tagged += [(r.arn, r.tags) for r in account.roles.values()]
+        for arn, tags in tagged:
+            if tags:
+                self._resource_tags[arn] = {f"{prefix}:ResourceTag/{k}": v
+                                            for k, v in tags.items() for prefix in ("aws", "iam")}
         base = _base_context(account)
         for user in account.users.values():
             self._by_arn[user.arn] = self._user(user.name, base)
@@ -278,7 +287,9 @@ class AccessModel:
         if resource_policy is not None:
             cps = copy.copy(cps)
             cps.resource = resource_policy
-        ctx = p.context if not context else {**p.context, **context}
+        tags = self._resource_tags.get(resource)
+        ctx = p.context if not context and not tags else {**p.context, **(tags or {}),
+                                                          **(context or {})}
         return cps.authorize(Request(p.request_arn, action, resource, ctx))
 
     def allows(self, p: Principal, action: str, resource: str,

@@ -219,40 +219,60 @@ def _document_checks(account: Account) -> Iterator[Finding]:
     catalog = get_catalog()
     any_role = (f"arn:{account.partition}:iam::{account.account_id}:role/a2c-iam-audit-any",
                 f"arn:{account.partition}:iam::{account.account_id}:role/a/b/a2c-iam-audit-any")
-    expanded: dict[str, tuple[str, ...]] = {}
+    expanded: dict[str, frozenset[str]] = {}
+
+    def expand(patterns: tuple[str, ...]) -> frozenset[str]:
+        out: set[str] = set()
+        for pattern in patterns:
+            if pattern not in expanded:
+                expanded[pattern] = frozenset(catalog.expand(pattern))
+            out |= expanded[pattern]
+        return frozenset(out)
+
     for label, policy, principals in _documents(account):
         for st in policy.statements:
-            if st.effect.value != "Allow" or st.action is None or st.resource is None:
+            if st.effect.value != "Allow" or (st.action is None and st.not_action is None):
                 continue
             where = f"statement {st.sid or st.index}"
-            if "*" in st.resource and not st.conditions:
+            # NotAction grants every action but those it names; NotResource every resource but
+            # those it names: both as broad as "*" for these checks
+            granted = expand(st.action) if st.action is not None else (
+                expand(("*",)) - expand(st.not_action or ()))
+            every = st.not_resource is not None or (st.resource is not None and "*" in st.resource)
+            scope = ("every resource" if st.resource is not None else
+                     "every resource but " + ", ".join(st.not_resource or ()))
+            if every and not st.conditions:
                 perms: list[str] = []
                 writes: list[str] = []
-                for pattern in st.action:
-                    if pattern not in expanded:
-                        expanded[pattern] = catalog.expand(pattern)
-                    for action in expanded[pattern]:
-                        info = catalog.action(action)
-                        if info is None or not info.resource_types:
-                            continue  # only "*" can grant it
-                        if info.access_level == "Permissions management":
-                            perms.append(action)
-                        elif info.access_level in ("Write", "Tagging"):
-                            writes.append(action)
+                for action in granted:
+                    info = catalog.action(action)
+                    if info is None or not info.resource_types:
+                        continue  # only "*" can grant it
+                    if info.access_level == "Permissions management":
+                        perms.append(action)
+                    elif info.access_level in ("Write", "Tagging"):
+                        writes.append(action)
                 if perms:
                     yield finding("WILDCARD_RESOURCE_PERMISSIONS", f"{label} {where} allows "
-                                  f"{len(perms)} permissions-management action(s) on every "
-                                  "resource: " + _sample(perms) + ".", principals, (label,))
+                                  f"{len(perms)} permissions-management action(s) on {scope}: "
+                                  + _sample(perms) + ".", principals, (label,))
                 if writes:
                     yield finding("WILDCARD_RESOURCE_WRITE", f"{label} {where} allows "
-                                  f"{len(writes)} write action(s) on every resource: "
+                                  f"{len(writes)} write action(s) on {scope}: "
                                   + _sample(writes) + ".", principals, (label,))
-            if any(action_regex(a).fullmatch("iam:PassRole") for a in st.action) and all(
-                    any(resource_regex(r).fullmatch(arn) for r in st.resource) for arn in any_role):
+            passes = "iam:PassRole" in granted if st.action is None else any(
+                action_regex(a).fullmatch("iam:PassRole") for a in st.action)
+            if passes and (st.not_resource is not None and not any(
+                    resource_regex(r).fullmatch(arn) for r in st.not_resource for arn in any_role)
+                    or st.resource is not None and all(
+                        any(resource_regex(r).fullmatch(arn) for r in st.resource)
+                        for arn in any_role)):
                 cond = " (only " + ", ".join(c.key for c in st.conditions) + " conditions limit " \
                     "it)" if st.conditions else ""
+                roles = "every role" if st.resource is not None else (
+                    "every role but " + ", ".join(st.not_resource or ()))
                 yield finding("PASSROLE_ANY_ROLE", f"{label} {where} allows iam:PassRole on "
-                              f"every role{cond}.", principals, (label,))
+                              f"{roles}{cond}.", principals, (label,))
 
 
 def _sample(actions: list[str], n: int = 6, presorted: bool = False) -> str:
@@ -348,6 +368,9 @@ def _escalation(model: AccessModel, esc: EscalationFinder) -> Iterator[Finding]:
         if found.reaches == "any permission":
             text = f"{p.label} can give itself any permission: {path}, then {found.final}."
             sev = Severity.CRITICAL
+        elif found.reaches == "more permissions":
+            text = f"{p.label} can give itself more permissions: {path}, then {found.final}."
+            sev = Severity.HIGH
         elif found.reaches == "administrator":
             text = f"{p.label} can act as administrator {found.final}: {path}."
             sev = Severity.CRITICAL

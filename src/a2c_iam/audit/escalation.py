@@ -6,18 +6,23 @@ Two kinds of step:
   policy, as the engine decides them together); create an access key or a console password for
   user Q; rewrite role Q's trust policy; pass role Q to a compute service that Q trusts, with
   the create (and run) actions that service needs.
-- *give* (``P ⇒ X``: P can give principal X any permission): attach a managed policy or write an
-  inline policy to X or to one of X's groups; create a new default version of (or switch the
-  default version of) a customer managed policy that applies to X; add X to a more privileged
-  group; remove X's permissions boundary when X can do more without it. And one step that makes
-  a new principal: create a role that trusts P and attach or write a policy to it.
+- *give* (``P ⇒ X``: P can give principal X any permission): attach a managed policy
+  (``AdministratorAccess``, or, where a condition on ``iam:PolicyARN`` allows only some, any
+  policy of the account that gives X more) or write an inline policy to X or to one of X's
+  groups; create a new default version of (or switch the default version of) a customer
+  managed policy that applies to X; add X to a more privileged group; remove X's permissions
+  boundary when X can do more without it. And one step that makes a new principal: create a
+  role that trusts P and attach or write a policy to it.
 
 Principal P can escalate when, following act-as steps from P, it reaches a principal that is
 more privileged than P (it can do one of the probe requests below that P cannot; an
 *administrator* can do them all), or one that can give P, or a principal P reaches, any
-permission. Every step is a request asked of the engine with the real ARNs of the account (the
-policy to attach is ``AdministratorAccess``; ``iam:PassedToService`` is set), so conditions and
-resource scoping count; an action that merely appears in a policy does not.
+permission. The worst path found is reported: an administrator or any permission (critical)
+ends the search, a more privileged principal or a policy short of administrator (high) is kept
+while the search goes on. Every step is a request asked of the engine with the real ARNs of
+the account (the policy to attach is ``AdministratorAccess`` first; ``iam:PassedToService`` and
+the target's tags are set), so conditions and resource scoping count; an action that merely
+appears in a policy does not.
 
 Not followed (the export does not show what they need): code of existing Lambda functions, SSM
 documents on running instances, resources outside IAM that hold credentials.
@@ -94,7 +99,8 @@ class Escalation:
     #: The act-as chain, P first; then what the last principal does (``steps`` parallel to hops).
     chain: tuple[str, ...]
     steps: tuple[str, ...]
-    #: What is reached: "administrator", "more privileged" or "any permission".
+    #: What is reached: "administrator", "more privileged", "any permission" or "more
+    #: permissions" (a policy short of administrator that it may attach).
     reaches: str
     final: str
 
@@ -112,6 +118,9 @@ class EscalationFinder:
         self._admin_policy = ADMIN_POLICY.format(partition=acct.partition)
         self._users = {u.arn: u for u in acct.users.values()}
         self._roles = {r.arn: r for r in acct.roles.values()}
+        self._attachable: dict[tuple[str, str, str], list[str]] = {}
+        self._limited: set[str] = set()
+        self._gifts: dict[tuple[str, str], str | None] = {}
 
     def _arn(self, template: str) -> str:
         return template.format(**self._fmt)
@@ -184,7 +193,13 @@ class EscalationFinder:
     # -- give edges
 
     def gives(self, y: Principal, x: Principal) -> str | None:
-        """How ``y`` can give ``x`` any permission, or None."""
+        """How ``y`` can give ``x`` any permission, or None (asked once per pair)."""
+        key = (y.arn, x.arn)
+        if key not in self._gifts:
+            self._gifts[key] = self._gives(y, x)
+        return self._gifts[key]
+
+    def _gives(self, y: Principal, x: Principal) -> str | None:
         m = self.model
         acct = m.account
         cps = m.compiled(y)
@@ -198,17 +213,18 @@ class EscalationFinder:
         if x.boundary is not None and not self._gains(
                 x, replace(x, policies=(("permissions boundary", x.boundary),), boundary=None)):
             return None  # whatever is given, the boundary caps it at what x already has
-        attach_ctx = {"iam:PolicyARN": self._admin_policy}
-        if m.allows(y, f"iam:Attach{kind}Policy", x.arn, attach_ctx, compiled=cps):
-            return f"iam:Attach{kind}Policy {self._admin_policy} on {x.label}"
+        attached = self._attach(y, cps, f"iam:Attach{kind}Policy", x.arn, x)
+        if attached is not None:
+            return f"iam:Attach{kind}Policy {attached} on {x.label}"
         if m.allows(y, f"iam:Put{kind}Policy", x.arn, compiled=cps):
             return f"iam:Put{kind}Policy on {x.label}"
         for g in x.groups:
             group = acct.groups.get(g)
             if group is None:
                 continue
-            if m.allows(y, "iam:AttachGroupPolicy", group.arn, attach_ctx, compiled=cps):
-                return f"iam:AttachGroupPolicy {self._admin_policy} on group/{g} of {x.label}"
+            attached = self._attach(y, cps, "iam:AttachGroupPolicy", group.arn, x)
+            if attached is not None:
+                return f"iam:AttachGroupPolicy {attached} on group/{g} of {x.label}"
             if m.allows(y, "iam:PutGroupPolicy", group.arn, compiled=cps):
                 return f"iam:PutGroupPolicy on group/{g} of {x.label}"
         for arn in x.managed:
@@ -228,6 +244,48 @@ class EscalationFinder:
                         self._group_privilege(x, groups[arn].name) <= mine:
                     return f"iam:AddUserToGroup {x.label} to more privileged group/{groups[arn].name}"
         return None
+
+    def _attach(self, y: Principal, cps: CompiledPolicySet, action: str, target: str,
+                x: Principal) -> str | None:
+        """The ARN of a managed policy ``y`` may attach to ``target`` (``x`` or one of its
+        groups) that gives ``x`` more: ``AdministratorAccess`` first; else, when a condition on
+        ``iam:PolicyARN`` (or a Deny) rules that out, each managed policy of the account that
+        ``x`` does not have yet, asked with its own ARN."""
+        m = self.model
+        if not m.mentions(cps, action):
+            return None
+        if m.allows(y, action, target, {"iam:PolicyARN": self._admin_policy}, compiled=cps):
+            return self._admin_policy
+        key = (y.arn, action, target)
+        allowed = self._attachable.get(key)
+        if allowed is None:
+            allowed = [arn for arn, pol in m.account.policies.items()
+                       if pol.policy is not None and arn != self._admin_policy
+                       and m.allows(y, action, target, {"iam:PolicyARN": arn}, compiled=cps)]
+            self._attachable[key] = allowed
+        for arn in allowed:
+            if arn in x.managed:
+                continue
+            pol = m.account.policies[arn]
+            assert pol.policy is not None
+            given = replace(x, policies=x.policies + ((f"attached {pol.name}", pol.policy),))
+            if self._gains(x, given):
+                if not self._probe_all(given):
+                    self._limited.add(arn)
+                return arn
+        return None
+
+    def _probe_all(self, x: Principal) -> bool:
+        """Whether ``x`` (a changed principal, not cached) is allowed every probe request."""
+        m = self.model
+        cps = m.compiled(x)
+        return all(m.allows(x, a, r, compiled=cps) for a, r in self._probes)
+
+    def reaches(self, gift: str) -> str:
+        """"any permission", or "more permissions" for a gift of one policy short of
+        administrator (an attachment a condition on ``iam:PolicyARN`` limits)."""
+        return "more permissions" if any(f" {arn} " in gift for arn in self._limited) \
+            else "any permission"
 
     def _gains(self, x: Principal, other: Principal) -> bool:
         """Whether ``other`` (``x`` changed) can do a probe request that ``x`` cannot."""
@@ -272,13 +330,25 @@ class EscalationFinder:
     # -- search
 
     def find(self, p: Principal, max_nodes: int = 2000) -> Escalation | None:
-        """The first escalation found breadth-first from ``p`` (shortest act-as chain first)."""
+        """The worst escalation found breadth-first from ``p``: the first path to an
+        administrator or to any permission (shortest act-as chain first), else the first to a
+        more privileged principal or to more permissions."""
         if self.is_admin(p):
             return None
         m = self.model
-        own = self.gives(p, p) or self._new_role(p)
-        if own is not None:
-            return Escalation(p.arn, (p.arn,), (), "any permission", own)
+        best: Escalation | None = None
+
+        def critical(found: Escalation) -> bool:
+            nonlocal best
+            if found.reaches in ("administrator", "any permission"):
+                return True
+            best = best or found
+            return False
+
+        for own in (self.gives(p, p), self._new_role(p)):
+            if own is not None and critical(found := Escalation(p.arn, (p.arn,), (),
+                                                                self.reaches(own), own)):
+                return found
         visited: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {p.arn: ((p.arn,), ())}
         queue = deque([p.arn])
         while queue and len(visited) <= max_nodes:
@@ -292,14 +362,15 @@ class EscalationFinder:
                 q = m.get(target)
                 if self.is_admin(q):
                     return Escalation(p.arn, nchain, nsteps, "administrator", q.label)
-                if self._more(q, p):
-                    return Escalation(p.arn, nchain, nsteps, "more privileged", q.label)
+                if best is None and self._more(q, p):
+                    best = Escalation(p.arn, nchain, nsteps, "more privileged", q.label)
                 for arn in (p.arn, *visited):
                     gift = self.gives(q, m.get(arn))
-                    if gift is not None:
-                        return Escalation(p.arn, nchain, nsteps, "any permission", gift)
+                    if gift is not None and critical(found := Escalation(
+                            p.arn, nchain, nsteps, self.reaches(gift), gift)):
+                        return found
                 queue.append(target)
-        return None
+        return best
 
 
 def _mentions_iam(cps: CompiledPolicySet) -> bool:

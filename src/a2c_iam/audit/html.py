@@ -65,7 +65,7 @@ _JS = """
 def _chart(counts: dict[str, int]) -> str:
     width, bar_h, gap, label_w = 520, 22, 8, 80
     top = max(counts.values()) or 1
-    parts = [f'<svg id="severity-chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+    parts = [f'<svg id="severity-chart" width="{width}" '
              f'height="{len(counts) * (bar_h + gap) + gap}" role="img" '
              'aria-label="findings by severity">']
     for i, (sev, n) in enumerate(counts.items()):

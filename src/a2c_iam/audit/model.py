@@ -11,8 +11,9 @@ GAAD carries no credential data (passwords, access keys): :class:`Credentials` h
 credential report or from ``ListAccessKeys``/``GetAccessKeyLastUsed``/``GetLoginProfile``, and is
 absent (``None``) when no source gave it, so that the key checks can say so instead of passing.
 
-A document that does not parse is kept out of evaluation and listed in ``Account.problems``: one
-unreadable policy must not hide the rest of the account.
+A document that is not JSON, or does not parse as a policy, is kept out of evaluation and listed
+in ``Account.problems``: one unreadable policy must not hide the rest of the account. A document
+whose *shape* is wrong (a list where GAAD has an object…) is refused with a precise message.
 """
 
 from __future__ import annotations
@@ -197,11 +198,38 @@ class Account:
         return pol.name if pol is not None else arn.rsplit("/", 1)[-1]
 
 
-def _tags(items: Any) -> dict[str, str]:
-    return {str(t.get("Key")): str(t.get("Value", "")) for t in items or () if isinstance(t, dict)}
+def _seq(item: Mapping[str, Any], key: str, owner: str, objects: bool = True) -> list[Any]:
+    """``item[key]`` as a list (absent or null: empty); a precise error for any other shape."""
+    value = item.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise AuditInputError(f"{owner}: {key} must be a list, not {type(value).__name__}")
+    for entry in value:
+        if objects and not isinstance(entry, Mapping):
+            raise AuditInputError(f"{owner}: every entry of {key} must be an object")
+        if not objects and not isinstance(entry, str):
+            raise AuditInputError(f"{owner}: every entry of {key} must be a string")
+    return value
 
 
-def _parse(doc: dict[str, Any], kind: PolicyKind, where: str, problems: list[str]) -> Policy | None:
+def _tags(item: Mapping[str, Any], owner: str) -> dict[str, str]:
+    return {str(t.get("Key")): str(t.get("Value", "")) for t in _seq(item, "Tags", owner)}
+
+
+def _document(value: Any, where: str, problems: list[str]) -> dict[str, Any] | None:
+    """The document, or None (and a problem) when it is not a JSON object in any form."""
+    try:
+        return load_document(value, where)
+    except AuditInputError as exc:
+        problems.append(str(exc))
+        return None
+
+
+def _parse(doc: dict[str, Any] | None, kind: PolicyKind, where: str,
+           problems: list[str]) -> Policy | None:
+    if doc is None:
+        return None
     try:
         return parse_policy(doc, kind, validate=False)
     except PolicyValidationError as exc:
@@ -209,18 +237,20 @@ def _parse(doc: dict[str, Any], kind: PolicyKind, where: str, problems: list[str
         return None
 
 
-def _inline(items: Any, owner: str, problems: list[str]) -> tuple[InlinePolicy, ...]:
+def _inline(items: list[Any], owner: str, problems: list[str]) -> tuple[InlinePolicy, ...]:
     out = []
-    for item in items or ():
+    for item in items:
         name = str(item.get("PolicyName", ""))
         where = f"inline policy {name} of {owner}"
-        doc = load_document(item.get("PolicyDocument"), where)
-        out.append(InlinePolicy(name, doc, _parse(doc, PolicyKind.IDENTITY, where, problems)))
+        doc = _document(item.get("PolicyDocument"), where, problems)
+        out.append(InlinePolicy(name, doc or {}, _parse(doc, PolicyKind.IDENTITY, where,
+                                                        problems)))
     return tuple(out)
 
 
-def _attached(items: Any) -> tuple[str, ...]:
-    return tuple(str(a["PolicyArn"]) for a in items or () if isinstance(a, dict) and "PolicyArn" in a)
+def _attached(item: Mapping[str, Any], owner: str) -> tuple[str, ...]:
+    return tuple(str(a["PolicyArn"]) for a in _seq(item, "AttachedManagedPolicies", owner)
+                 if "PolicyArn" in a)
 
 
 def _boundary(item: Mapping[str, Any]) -> str | None:
@@ -274,7 +304,7 @@ def account_from_gaad(data: Any, account_id: str | None = None, source: str = ""
             arn = _require(item, "Arn", "Policies")
             note(arn)
             default = str(item.get("DefaultVersionId", ""))
-            versions = [v for v in item.get("PolicyVersionList") or () if isinstance(v, dict)]
+            versions = _seq(item, "PolicyVersionList", f"managed policy {arn}")
             chosen = next((v for v in versions if v.get("IsDefaultVersion")), None)
             if chosen is None:
                 chosen = next((v for v in versions if v.get("VersionId") == default), None)
@@ -284,8 +314,9 @@ def account_from_gaad(data: Any, account_id: str | None = None, source: str = ""
                 doc: dict[str, Any] = {}
                 pol = None
             else:
-                doc = load_document(chosen.get("Document"), where)
-                pol = _parse(doc, PolicyKind.IDENTITY, where, problems)
+                found = _document(chosen.get("Document"), where, problems)
+                doc = found or {}
+                pol = _parse(found, PolicyKind.IDENTITY, where, problems)
                 default = str(chosen.get("VersionId", default))
             count = item.get("AttachmentCount")
             policies[arn] = ManagedPolicy(
@@ -301,10 +332,11 @@ def account_from_gaad(data: Any, account_id: str | None = None, source: str = ""
             name = _require(item, "GroupName", "GroupDetailList")
             arn = _require(item, "Arn", "GroupDetailList")
             note(arn)
+            owner = f"group {name}"
             groups[name] = Group(
                 name, arn, str(item.get("GroupId", "")), str(item.get("Path", "/")),
-                _inline(item.get("GroupPolicyList"), f"group {name}", problems),
-                _attached(item.get("AttachedManagedPolicies")),
+                _inline(_seq(item, "GroupPolicyList", owner), owner, problems),
+                _attached(item, owner),
             )
 
     users: dict[str, User] = {}
@@ -313,12 +345,13 @@ def account_from_gaad(data: Any, account_id: str | None = None, source: str = ""
             name = _require(item, "UserName", "UserDetailList")
             arn = _require(item, "Arn", "UserDetailList")
             note(arn)
-            member_of = tuple(str(g) for g in item.get("GroupList") or ())
+            owner = f"user {name}"
+            member_of = tuple(_seq(item, "GroupList", owner, objects=False))
             users[name] = User(
                 name, arn, str(item.get("UserId", "")), str(item.get("Path", "/")),
-                _inline(item.get("UserPolicyList"), f"user {name}", problems),
-                _attached(item.get("AttachedManagedPolicies")), member_of, _boundary(item),
-                _tags(item.get("Tags")), parse_time(item.get("CreateDate")),
+                _inline(_seq(item, "UserPolicyList", owner), owner, problems),
+                _attached(item, owner), member_of, _boundary(item),
+                _tags(item, owner), parse_time(item.get("CreateDate")),
             )
             for g in member_of:
                 if g in groups:
@@ -334,17 +367,19 @@ def account_from_gaad(data: Any, account_id: str | None = None, source: str = ""
             note(arn)
             where = f"trust policy of role {name}"
             raw_trust = item.get("AssumeRolePolicyDocument")
-            trust_doc = load_document(raw_trust, where) if raw_trust is not None else {}
-            trust = _parse(trust_doc, PolicyKind.TRUST, where, problems) if trust_doc else None
+            found = _document(raw_trust, where, problems) if raw_trust is not None else None
+            trust_doc = found or {}
+            trust = _parse(found, PolicyKind.TRUST, where, problems) if found else None
             last = item.get("RoleLastUsed")
+            owner = f"role {name}"
             roles[name] = Role(
                 name, arn, str(item.get("RoleId", "")), str(item.get("Path", "/")),
-                _inline(item.get("RolePolicyList"), f"role {name}", problems),
-                _attached(item.get("AttachedManagedPolicies")), _boundary(item), trust_doc,
-                trust, _tags(item.get("Tags")),
+                _inline(_seq(item, "RolePolicyList", owner), owner, problems),
+                _attached(item, owner), _boundary(item), trust_doc,
+                trust, _tags(item, owner),
                 parse_time(last.get("LastUsedDate")) if isinstance(last, dict) else None,
-                tuple(str(p.get("InstanceProfileName")) for p in item.get("InstanceProfileList")
-                      or () if isinstance(p, dict)),
+                tuple(str(p.get("InstanceProfileName"))
+                      for p in _seq(item, "InstanceProfileList", owner)),
             )
 
     for owner, attached in _attachments(users, groups, roles):

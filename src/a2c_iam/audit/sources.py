@@ -43,8 +43,11 @@ def from_endpoint(endpoint_url: str | None, profile: str | None, region: str | N
 
     try:
         session = boto3.Session(profile_name=profile, region_name=region or "us-east-1")
-        iam = session.client("iam", endpoint_url=endpoint_url)
-        sts = session.client("sts", endpoint_url=endpoint_url)
+        try:
+            iam = session.client("iam", endpoint_url=endpoint_url)
+            sts = session.client("sts", endpoint_url=endpoint_url)
+        except ValueError as exc:  # botocore's "Invalid endpoint: …"
+            raise AuditInputError(f"{exc} (expected a URL such as http://127.0.0.1:8080)") from exc
         pages = list(iam.get_paginator("get_account_authorization_details").paginate())
         try:
             account_id = str(sts.get_caller_identity()["Account"])
@@ -71,6 +74,8 @@ def from_endpoint(endpoint_url: str | None, profile: str | None, region: str | N
                 raise NotImplementedError(operation) from exc
             raise AuditInputError(str(exc.response.get("Error", {}).get("Message", exc)),
                                   str(code)) from exc
+        except botocore.exceptions.BotoCoreError as exc:
+            raise AuditInputError(f"{operation}: {exc}") from exc
 
     account.credentials = _credential_report(call) or _safe_keys(call, account)
     account.root_keys_present = _root_keys(call)
@@ -115,8 +120,13 @@ def from_store(url: str, account_id: str | None = None) -> Account:
     """An account from the local store (``a2c-iam serve``'s database)."""
     from ..identity import IdentityService
     from ..identity.errors import IdentityError
+    from ..store import StoreError
 
-    svc = IdentityService.open(url)
+    _existing_store(url)
+    try:
+        svc = IdentityService.open(url)
+    except StoreError as exc:
+        raise AuditInputError(f"cannot open the store at {url}: {exc}") from exc
     try:
         accounts = svc.accounts()
         if account_id is None:
@@ -148,5 +158,25 @@ def from_store(url: str, account_id: str | None = None) -> Account:
     except IdentityError as exc:
         raise AuditInputError(getattr(exc, "message", str(exc)),
                               getattr(exc, "code", None)) from exc
+    except StoreError as exc:
+        raise AuditInputError(f"cannot read the store at {url}: {exc}") from exc
     finally:
         svc.close()
+
+
+def _existing_store(url: str) -> None:
+    """Refuse a URL that is not a database URL, or a SQLite file that does not exist: an audit
+    reads a store, it must not create one (with a master key beside it) by mistake."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise AuditInputError(f"'{url}' is not a database URL (e.g. sqlite:///a2c-iam.db or "
+                              "postgresql+psycopg://user@host/db)") from exc
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if not Path(parsed.database).is_file():
+            raise AuditInputError(f"no store at {url}: {parsed.database} does not exist")

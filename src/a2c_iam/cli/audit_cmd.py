@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from typing import Any, TypeAlias
 
@@ -145,6 +146,12 @@ def run_audit(args: argparse.Namespace) -> int:
 
     if args.unused_days < 1:
         raise InputError("--unused-days must be at least 1")
+    if args.output:
+        from pathlib import Path
+
+        folder = Path(args.output).resolve().parent
+        if not folder.is_dir():
+            raise InputError(f"cannot write {args.output}: no folder {folder}")
     account = _load(args)
     choices = _choices(args, account.account_id)
     report = audit(account, AuditOptions(
@@ -200,6 +207,29 @@ def _resource_policy(args: argparse.Namespace) -> Any:
     return compile_policy_set(PolicySet(resource_policy=policy)).resource
 
 
+_ACTION = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9]+$")
+
+
+def _request(args: argparse.Namespace) -> tuple[str, str]:
+    """ACTION and RESOURCE, checked: one action (no wildcards), an ARN or ``*``. An action the
+    catalog does not know is asked all the same (the catalog may be older than AWS), with a
+    note, since only policies with wildcards can then allow it."""
+    action, resource = args.action, args.resource
+    if not _ACTION.match(action):
+        raise InputError(f"ACTION {action!r} is not one action: expected service:Action, e.g. "
+                         "s3:GetObject (no wildcards)")
+    if resource != "*" and not resource.startswith("arn:"):
+        raise InputError(f"RESOURCE {resource!r} is not an ARN (arn:partition:service:…) or *")
+    from ..policy.catalog import get_catalog
+
+    catalog = get_catalog()
+    if catalog.action(action) is None:
+        hint = catalog.suggest(action)
+        err(f"note: {action} is not in the action catalog" + (
+            f" (did you mean {hint}?)" if hint else "") + "; asked as given")
+    return action, resource
+
+
 def _path_text(model: Any, path: Any) -> str:
     return " → ".join(model.get(a).label for a in path.arns)
 
@@ -207,10 +237,12 @@ def _path_text(model: Any, path: Any) -> str:
 def run_who_can(args: argparse.Namespace) -> int:
     from ..audit import AccessModel
 
+    action, resource = _request(args)
+    context = _context(args.context)
+    policy = _resource_policy(args)
     account = _load(args)
     model = AccessModel(account)
-    found = model.who_can(args.action, args.resource, _context(args.context),
-                          _resource_policy(args))
+    found = model.who_can(action, resource, context, policy)
     found.sort(key=lambda t: (len(t[1].arns), t[0].kind, t[0].name))
     if args.format == "json":
         out(json.dumps({"action": args.action, "resource": args.resource, "principals": [
@@ -234,14 +266,16 @@ def run_who_can(args: argparse.Namespace) -> int:
 def run_can(args: argparse.Namespace) -> int:
     from ..audit import AccessModel, AuditInputError
 
+    action, resource = _request(args)
+    context = _context(args.context)
+    policy = _resource_policy(args)
     account = _load(args)
     model = AccessModel(account)
     try:
         principal = model.find(args.principal)
     except AuditInputError as exc:
         raise InputError(str(exc)) from exc
-    decision, path = model.can(principal, args.action, args.resource, _context(args.context),
-                               _resource_policy(args))
+    decision, path = model.can(principal, action, resource, context, policy)
     if args.format == "json":
         body = decision.as_json()
         body["principal"] = principal.arn
