@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import selectors
 import subprocess
 import sys
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -71,6 +74,52 @@ def test_validate_reads_stdin() -> None:
     assert proc.stderr == ""
 
 
+def _doc(resource: str = "arn:aws:s3:::bucket/*", **statement: object) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": resource, **statement}]},
+        ensure_ascii=False)
+
+
+SYNTAX = "MalformedPolicyDocument: Syntax errors in policy."
+HOSTILE = [
+    ("100-kb", _doc("arn:aws:s3:::bucket/" + "k" * 100_000).encode(),
+     "LimitExceeded: Cannot exceed quota for PolicySize: 6144"),
+    ("deep-nesting", b'{"Version":"2012-10-17","Statement":' + b"[" * 3000 + b"]" * 3000 + b"}",
+     SYNTAX),
+    ("duplicate-keys", _doc().replace('"Effect": "Allow"', '"Effect": "Allow", "Effect": "Deny"')
+     .encode(), SYNTAX),
+    ("number-for-string", _doc(Sid=5).encode(), SYNTAX),
+    ("null-resource", _doc().replace('"arn:aws:s3:::bucket/*"', "null").encode(), SYNTAX),
+    ("null-document", b"null", SYNTAX),
+    ("invalid-utf8", _doc("arn:aws:s3:::b\u00e9").encode().replace(b"\xc3\xa9", b"\xe9"), SYNTAX),
+    ("beyond-latin-1", _doc("arn:aws:s3:::bucket/\u65e5\u672c").encode(),
+     "ValidationError: 1 validation error detected: Value at 'policyDocument' failed to satisfy "
+     "constraint: Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
+    ("empty", b"",
+     "ValidationError: 1 validation error detected: Value at 'policyDocument' failed to satisfy "
+     "constraint: Member must have length greater than or equal to 1"),
+]
+
+
+@pytest.mark.parametrize("data, expected", [pytest.param(d, e, id=n) for n, d, e in HOSTILE])
+def test_validate_hostile_documents_one_precise_error(tmp_path: Path, capsys, data: bytes,
+                                                      expected: str) -> None:
+    path = tmp_path / "p.json"
+    path.write_bytes(data)
+    code, out, err = run(capsys, "validate", str(path))
+    assert (code, out, err) == (1, expected + "\n", "")
+    code, out, err = run(capsys, "validate", "--json", str(path))
+    code_word, _, message = expected.partition(": ")
+    assert (code, json.loads(out), err) == (1, {"valid": False, "code": code_word,
+                                                "message": message}, "")
+
+
+def test_validate_latin_1_text_is_accepted(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(_doc("arn:aws:s3:::bucket/caf\u00e9-\u00fc"), encoding="utf-8")
+    assert run(capsys, "validate", str(path)) == (0, "valid\n", "")
+
+
 def request(**extra: object) -> dict:
     return {"request": {"principal": "arn:aws:iam::111122223333:user/alice",
                         "action": "s3:GetObject", "resource": "arn:aws:s3:::bucket/key", **extra},
@@ -123,6 +172,67 @@ def test_simulate_batch_streams_and_marks_bad_lines(tmp_path: Path) -> None:
     assert out[1]["line"] == 2 and "not valid JSON" in out[1]["error"]
     assert out[2] == {"decision": "implicitDeny", "denied_by": ["resource"], "statements": []}
     assert "3 requests in" in proc.stderr and "1 malformed" in proc.stderr
+
+
+def test_simulate_batch_answers_each_line_as_it_comes() -> None:
+    """Over pipes each decision is written before the next request is read (a co-process)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as usual
+    proc = subprocess.Popen([sys.executable, "-m", "a2c_iam.cli.main", "simulate", "--batch", "-"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        with selectors.DefaultSelector() as sel:
+            sel.register(proc.stdout, selectors.EVENT_READ)
+            for account, decision in ((None, "allowed"), ("444455556666", "implicitDeny")):
+                extra = {"resource_account": account} if account else {}
+                proc.stdin.write(json.dumps(request(**extra)) + "\n")
+                proc.stdin.flush()
+                assert sel.select(timeout=60), "no decision while the input is still open"
+                assert json.loads(proc.stdout.readline())["decision"] == decision
+        proc.stdin.close()
+        assert proc.wait(timeout=60) == 0
+        assert proc.stderr is not None and "2 requests in" in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+class _Sink:
+    """A standard output that keeps nothing (so only the command's own memory is measured)."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _batch_peak(tmp_path: Path, lines: int, monkeypatch: pytest.MonkeyPatch) -> int:
+    path = tmp_path / f"in-{lines}.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(lines):
+            data = request(resource=f"arn:aws:s3:::bucket/key-{i}",
+                           context={"aws:SourceIp": f"203.0.{i % 250}.{i % 200}"})
+            fh.write(json.dumps(data) + "\n")
+    monkeypatch.setattr(sys, "stdout", _Sink())
+    tracemalloc.start()
+    try:
+        assert main(["simulate", "--batch", str(path)]) == 0
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_simulate_batch_memory_does_not_grow_with_input(tmp_path: Path, monkeypatch) -> None:
+    _batch_peak(tmp_path, 20, monkeypatch)  # imports and first compilations, not measured
+    small = _batch_peak(tmp_path, 300, monkeypatch)
+    large = _batch_peak(tmp_path, 3000, monkeypatch)
+    assert large < small * 1.5 + 100_000, (small, large)
 
 
 def test_readme_first_command_examples_work(capsys) -> None:

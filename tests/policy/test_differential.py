@@ -51,18 +51,27 @@ OPERATOR_VALUES = {
     "StringEqualsIgnoreCase": ["ALICE", "Dev"],
     "StringLike": ["al*", "b?b", "*", "${aws:username}*"],
     "StringNotLike": ["a*", "team*"],
-    "NumericLessThan": ["10", 100],
+    "NumericLessThan": ["10", 100, "${aws:PrincipalTag/team}"],
     "NumericGreaterThanEquals": ["5"],
     "NumericEquals": [10, "abc"],
     "DateLessThan": ["2025-01-01T00:00:00Z", "1700000000"],
     "DateGreaterThan": ["2020-06-01"],
-    "Bool": ["true", False],
-    "IpAddress": ["203.0.113.0/24", "2001:db8::/32"],
+    "Bool": ["true", False, "${aws:PrincipalTag/team}"],
+    "IpAddress": ["203.0.113.0/24", "2001:db8::/32", "${aws:PrincipalTag/team}"],
     "NotIpAddress": ["198.51.100.0/24"],
     "ArnLike": ["arn:aws:iam::*:role/*"],
     "ArnNotEquals": ["arn:aws:iam::111122223333:role/app"],
     "Null": ["true", "false"],
     "BinaryEquals": ["QmluYXJ5", "bm90"],
+}
+#: Keys whose request values have the operator's type, so that typed comparisons (and policy
+#: variables in them, which only some operator families substitute) decide often.
+TYPED_KEYS = {
+    "NumericLessThan": ["s3:max-keys"], "NumericGreaterThanEquals": ["s3:max-keys"],
+    "NumericEquals": ["s3:max-keys"], "DateLessThan": ["aws:CurrentTime"],
+    "DateGreaterThan": ["aws:CurrentTime"], "Bool": ["aws:MultiFactorAuthPresent"],
+    "IpAddress": ["aws:SourceIp"], "NotIpAddress": ["aws:SourceIp"],
+    "StringEquals": ["aws:username", "aws:PrincipalTag/team"],
 }
 CONTEXT_VALUES = {
     "aws:username": ["alice", "bob", "al*ce"],
@@ -71,7 +80,7 @@ CONTEXT_VALUES = {
     "aws:MultiFactorAuthPresent": [True, False, "true"],
     "s3:max-keys": [3, "10", 50, "x"],
     "aws:CurrentTime": ["2024-05-01T00:00:00Z", "2019-01-01T00:00:00Z"],
-    "aws:PrincipalTag/team": ["alice", "dev", "bob"],
+    "aws:PrincipalTag/team": ["alice", "dev", "bob", "true", "50", "203.0.113.0/24"],
 }
 
 
@@ -87,7 +96,7 @@ def conditions(rnd: random.Random) -> dict:
         op = rnd.choice(sorted(OPERATOR_VALUES))
         prefix = rnd.choice(["", "", "ForAnyValue:", "ForAllValues:"])
         suffix = rnd.choice(["", "", "IfExists"]) if op != "Null" else ""
-        key = rnd.choice(KEYS)
+        key = rnd.choice(TYPED_KEYS.get(op, KEYS) if rnd.random() < 0.5 else KEYS)
         values = [rnd.choice(OPERATOR_VALUES[op]) for _ in range(rnd.randint(1, 2))]
         block.setdefault(prefix + op + suffix, {})[key] = values if len(values) > 1 else values[0]
     return block
@@ -172,6 +181,12 @@ def test_compiled_engine_agrees_with_reference(case: tuple[Request, PolicySet]) 
     assert fast.decision == slow.decision
     assert fast.denied_by == slow.denied_by
     assert sorted(fast.statements, key=repr) == sorted(slow.statements, key=repr)
+
+
+def test_ci_runs_at_least_2000_examples() -> None:
+    """The run without an override (CI's) asks hypothesis for at least 2,000 examples."""
+    if "A2C_DIFFERENTIAL_EXAMPLES" not in os.environ:
+        assert EXAMPLES >= 2000, EXAMPLES
 
 
 def test_generator_reaches_every_outcome() -> None:

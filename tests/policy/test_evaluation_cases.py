@@ -54,3 +54,14 @@ def test_corpus_size_and_balance() -> None:
     decisions = [c["expect"]["decision"] for c in CASES]
     for outcome in ("allowed", "explicitDeny", "implicitDeny"):
         assert decisions.count(outcome) >= 50, outcome
+
+
+def test_every_case_names_its_page_and_a_valid_input() -> None:
+    """Each case cites the page it was written from and is a complete ``simulate`` input."""
+    for case in CASES:
+        where = f"{case['_file']}:{case['name']}"
+        page = case["source"].split("#", 1)[0]
+        assert page.endswith(".md") and "/" not in page, where
+        assert set(case) <= {"name", "source", "input", "expect", "note", "_file"}, where
+        assert case["expect"]["decision"] in ("allowed", "explicitDeny", "implicitDeny"), where
+        parse_input(case["input"])  # raises on an input that breaks the contract

@@ -22,6 +22,18 @@ def read_text(path: str) -> str:
         raise InputError(f"cannot read {path}: not UTF-8 text") from exc
 
 
+def read_bytes(path: str) -> bytes:
+    """The bytes of ``path``, or of standard input for ``-`` (for inputs whose decoding is the
+    callee's business, such as a policy document: invalid UTF-8 is IAM's syntax error there)."""
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from exc
+
+
 def out(text: str) -> None:
     """Print without failing on text the terminal cannot encode (user input is echoed in errors)."""
     sys.stdout.write(text.encode("utf-8", "backslashreplace").decode("utf-8") + "\n")

@@ -1,14 +1,19 @@
 """``a2c-iam simulate INPUT [--batch]`` (contract in DESIGN.md).
 
-Batch mode streams: one line in, one line out, constant memory. A malformed line yields an
-``{"error": …, "line": N}`` object in its place (so output lines stay aligned with input lines),
-and the command exits 2 at the end.
+Batch mode streams: one line in, one line out (written as soon as it is decided), constant
+memory. A malformed line yields an ``{"error": …, "line": N}`` object in its place, so output lines
+stay aligned with the input's non-blank lines (blank lines are skipped), and the command exits 2
+at the end. The throughput goes to standard error: a summary at the end, and every second while
+standard error is a terminal.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
+import stat
 import sys
 import time
 from typing import IO
@@ -51,6 +56,14 @@ def _open(path: str) -> IO[str]:
         raise InputError(f"cannot read {path}: {exc.strerror}") from exc
 
 
+def _regular_file(stream: IO[str]) -> bool:
+    """Whether the stream reads a regular file (all input already there: no need to flush)."""
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return False
+
+
 def _batch(path: str) -> int:
     from ..policy.simulate import SimulateInputError, Simulator, load_input
 
@@ -59,7 +72,8 @@ def _batch(path: str) -> int:
     bad = count = 0
     start = last = time.perf_counter()
     tty = sys.stderr.isatty()
-    write = sys.stdout.write
+    write, flush = sys.stdout.write, sys.stdout.flush
+    live = not _regular_file(stream)
     try:
         for n, line in enumerate(stream, 1):
             if not line.strip():
@@ -71,6 +85,8 @@ def _batch(path: str) -> int:
                 bad += 1
                 result = {"error": str(exc), "line": n}
             write(json.dumps(result) + "\n")
+            if live:  # a decision per request as it comes: usable as a co-process over pipes
+                flush()
             if tty and count % 1000 == 0 and time.perf_counter() - last > 1:
                 last = time.perf_counter()
                 err(f"simulate: {count} requests, {count / (last - start):,.0f}/s")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from .io import out, read_text
+from .io import out, read_bytes
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,9 +29,9 @@ def run(args: argparse.Namespace) -> int:
     from ..policy.kinds import PolicyKind
     from ..policy.validate import validate_document
 
-    text = read_text(args.file)
+    document = read_bytes(args.file)
     try:
-        validate_document(text, PolicyKind(args.kind))
+        validate_document(document, PolicyKind(args.kind))
     except PolicyValidationError as exc:
         if args.json:
             out(json.dumps({"valid": False, "code": exc.code, "message": exc.message}))

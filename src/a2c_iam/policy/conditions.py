@@ -10,6 +10,8 @@ The rules (IAM User Guide, "Condition operators" and "Multivalued context keys")
 - A request value that does not parse as the operator's type (a number, a date, an IP address,
   a boolean) never equals a policy value.
 - With no set operator, a multi-valued request key matches when any of its values matches.
+- Policy variables are substituted in the values of String, Bool and ARN operators only (and only
+  under Version 2012-10-17); elsewhere ``${...}`` is literal text.
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .grammar import FAMILY_OF, NEGATED_OPERATORS
+from .dates import parse_date
+from .grammar import FAMILY_OF, NEGATED_OPERATORS, VARIABLE_FAMILIES
 from .match import resource_regex_pieces, string_like_regex
 from .model import Condition, ConditionValue
 from .request import ContextValue
-from .validate import parse_date
 from .variables import Piece, has_variables, literal, substitute
 
 #: The positive operator each negated operator negates.
@@ -168,8 +170,10 @@ class CompiledCondition:
         self.condition = condition
         self.negated = condition.base in NEGATED_OPERATORS
         self.positive = POSITIVE.get(condition.base, condition.base)
-        self.variables = variables and any(
-            isinstance(v, str) and has_variables(v) for v in condition.values
+        self.variables = (
+            variables
+            and FAMILY_OF[condition.base] in VARIABLE_FAMILIES
+            and any(isinstance(v, str) and has_variables(v) for v in condition.values)
         )
         self.tests: tuple[ValueTest, ...] = ()
         if not self.variables and condition.base != "Null":

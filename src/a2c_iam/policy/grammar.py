@@ -37,6 +37,11 @@ NEGATED_OPERATORS = frozenset(
 
 SET_OPERATORS = ("ForAnyValue", "ForAllValues")
 
+#: The operator families whose values may hold policy variables (IAM User Guide, "Condition
+#: operators": String, Boolean and ARN; not Numeric, Date, Binary, IpAddress or Null). In the
+#: others ``${...}`` is plain text, so such a value never matches.
+VARIABLE_FAMILIES = frozenset({"String", "Bool", "Arn"})
+
 _OPERATOR = re.compile(r"^(?:(ForAnyValue|ForAllValues):)?([A-Za-z]+?)(IfExists)?$")
 
 

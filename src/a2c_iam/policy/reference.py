@@ -17,11 +17,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .arn import account_of
+from .dates import parse_date
 from .grammar import NEGATED_OPERATORS
 from .model import Condition, Effect, Policy, Statement
 from .principals import Caller, Grant, excluded_by, grant_of, parse_caller
 from .request import ContextValue, Decision, Outcome, PolicySet, PolicyType, Request, StatementRef
-from .validate import parse_date
 from .variables import Piece, has_variables, substitute
 
 
@@ -150,9 +150,13 @@ def _condition(c: Condition, policy: Policy, context: Mapping[str, ContextValue]
             return False
         return negated
     positive = _POSITIVE.get(c.base, c.base)
+    substitutes = positive.startswith(("String", "Bool", "Arn"))
     policy_values = []
     for v in c.values:
-        pieces = _pieces(v, policy, context) if isinstance(v, str) else [(_text(v), True)]
+        if isinstance(v, str) and substitutes:
+            pieces = _pieces(v, policy, context)
+        else:
+            pieces = [(_text(v), True)]
         if pieces is not None:
             policy_values.append(pieces)
 

@@ -3,7 +3,10 @@
 IAM reports only the first error it finds, and which one is "first" is part of the contract: two
 tools that disagree on it disagree on the error a user sees. IAM runs its checks in passes over
 the whole document, not statement by statement, so a syntax error in the last statement wins over
-a bad Sid in the first. The passes, in order (each stops at its first finding):
+a bad Sid in the first. The order below was worked out from IAM's documented messages and from
+documents whose response from IAM is on record; ``tests/policy/cases/validation/order.json``
+pins the boundary between each two passes, ``resources.json`` the interplay inside pass 5.
+The passes, in order (each stops at its first finding):
 
 0. Characters: the API accepts tab, LF, CR and U+0020 to U+00FF only (``ValidationError``).
 1. Size: the document without white space against the kind's quota (``LimitExceeded``,
@@ -12,25 +15,32 @@ a bad Sid in the first. The passes, in order (each stops at its first finding):
    that is not an object or holds an element other than Version/Id/Statement, an unknown Version,
    a missing or empty Statement, a statement that is not an object or holds an unknown element or
    both X and NotX, a missing or unknown Effect (case-insensitive here), an element of the wrong
-   JSON type, an unknown condition operator with a non-empty block, a malformed Principal.
+   JSON type (``null``, a number, an object where strings belong), an unknown condition operator
+   with a non-empty block, a malformed Principal.
 3. Principal presence by kind: an identity, boundary, session or SCP document must not name one
    (``Policy document should not specify a principal.``); a trust policy must
    (``Invalid principal in policy: …The passed in policy has a statement with no principals!``);
    a resource policy must (``Missing required field Principal``).
 4. Version: managed policies, boundaries, SCPs and RCPs need 2012-10-17
    (``Policy document must be version 2012-10-17 or greater.``).
-5. Legacy parsing (``The policy failed legacy parsing``): an Effect not spelled exactly
-   ``Allow``/``Deny``, a Date condition value that is not a date, a resource with ``::`` but too
-   few colons for an ARN, or an empty service in a resource ARN.
+5. Legacy parsing (``The policy failed legacy parsing``), in two steps. First, over every
+   statement: an Effect not spelled exactly ``Allow``/``Deny``, a Date condition value that is not
+   a date (``dates.py``). Then the resources: every ``Resource`` element in statement order, then
+   every ``NotResource`` element; each element's values are checked for their format in
+   ascending lexical order and the first malformed one is remembered (it is reported in pass 8).
+   Only while none has been found, an element whose values are all well formed is also read the
+   legacy way: a value with ``::`` but fewer than five colons, or an empty service, fails here.
 6. Sids: unique in the document (``Statement IDs (SID) in a single policy must be unique.``) and,
    outside resource policies, alphanumeric.
-7. Actions present (``Policy statement must contain actions.``).
-8. Resource formats: the first malformed resource (statement order; within a statement in the
-   reverse lexical order IAM stores them in).
-9. Action and condition-key prefixes (``Actions/Conditions must be prefaced by a vendor…``,
-   ``Actions/Condition can contain only one colon.``, ``Vendor X is not valid``).
+7. Actions present (``Policy statement must contain actions.``): an Action or NotAction element
+   that is missing or an empty list. An empty string is an action (and fails pass 9).
+8. Resource formats: the malformed resource remembered in pass 5 (``Resource X must be in ARN
+   format or "*".``, ``Partition "p" is not valid for resource "…".``, …).
+9. Action prefixes, every ``Action`` then every ``NotAction`` (``Actions/Conditions must be
+   prefaced by a vendor…``, ``Actions/Condition can contain only one colon.``,
+   ``Vendor X is not valid``). Condition keys are not checked: IAM stores ``{"a": "b"}``.
 10. Resources: required by every kind but trust (``Policy statement must contain resources.``),
-    prohibited in a trust policy (``Has prohibited field Resource.``).
+    prohibited in a trust policy (``Has prohibited field Resource``, without a full stop).
 11. Kind rules: trust-policy actions, trust principals, RCP restrictions. SCPs take the full
     policy language (AWS Organizations, September 2025) except Principal.
 """
@@ -40,10 +50,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from .arn import PARTITIONS
+from .dates import parse_date as parse_date  # re-exported: validate.parse_date is public
 from .errors import MalformedPolicyDocument, PolicyCharacterError, PolicyLimitExceeded
 from .grammar import PRINCIPAL_TYPES, STATEMENT_ELEMENTS, TOP_ELEMENTS, VERSIONS, split_operator
 from .kinds import (
@@ -73,7 +83,7 @@ TRUST_NO_PRINCIPAL = (
     "The passed in policy has a statement with no principals!"
 )
 RESOURCE_NO_PRINCIPAL = "Missing required field Principal"
-TRUST_RESOURCE = "Has prohibited field Resource."
+TRUST_RESOURCE = "Has prohibited field Resource"  # no full stop: IAM's text, as its API returns it
 TRUST_ACTION = (
     "Trust Policy statement actions can only be sts:AssumeRole, "
     "sts:AssumeRoleWithSAML,  and sts:AssumeRoleWithWebIdentity"
@@ -266,7 +276,7 @@ def _is_scalar(value: Any) -> bool:
 def _is_condition_values(value: Any) -> bool:
     if _is_scalar(value):
         return True
-    return isinstance(value, list) and bool(value) and all(_is_scalar(v) for v in value)
+    return isinstance(value, list) and all(_is_scalar(v) for v in value)
 
 
 # -- passes 3 to 11 -----------------------------------------------------------------------------
@@ -278,11 +288,13 @@ def check_document(doc: dict[str, Any], kind: PolicyKind) -> None:
     if kind in NEEDS_2012 and doc.get("Version") != "2012-10-17":
         raise MalformedPolicyDocument(VERSION_2012, "Version")
     _check_legacy(stmts)
+    malformed = _check_resources(stmts)
     _check_sids(stmts, kind)
     for path, stmt in stmts:
-        if not stmt.get("Action", stmt.get("NotAction")):
+        if not _present(stmt, "Action", "NotAction"):
             raise MalformedPolicyDocument(NO_ACTIONS, path)
-    _check_resource_formats(stmts)
+    if malformed is not None:
+        raise malformed
     _check_prefixes(stmts)
     _check_resource_presence(stmts, kind)
     if kind is PolicyKind.TRUST:
@@ -305,7 +317,14 @@ def _check_principal_presence(stmts: list[tuple[str, dict[str, Any]]], kind: Pol
             raise MalformedPolicyDocument(message, path)
 
 
+def _present(stmt: Mapping[str, Any], key: str, not_key: str) -> bool:
+    """Whether the statement has the element or its Not form, with at least one value."""
+    value = stmt[key] if key in stmt else stmt.get(not_key)
+    return value is not None and value != []
+
+
 def _check_legacy(stmts: list[tuple[str, dict[str, Any]]]) -> None:
+    """Pass 5, first step: the Effect's spelling and the Date values of every statement."""
     for path, stmt in stmts:
         if stmt["Effect"] not in ("Allow", "Deny"):
             raise MalformedPolicyDocument(LEGACY, f"{path}.Effect")
@@ -316,15 +335,38 @@ def _check_legacy(stmts: list[tuple[str, dict[str, Any]]]) -> None:
             for key, values in pairs.items():
                 if not all(parse_date(v) is not None for v in as_list(values)):
                     raise MalformedPolicyDocument(LEGACY, f"{path}.Condition.{operator}.{key}")
-        for key in ("Resource", "NotResource"):
-            for resource in as_list(stmt.get(key, [])):
-                if resource == "*":
-                    continue
-                if "::" in resource and resource.count(":") < 5:
-                    raise MalformedPolicyDocument(LEGACY, f"{path}.{key}")
-                parts = resource.split(":")
-                if len(parts) > 2 and parts[0] == "arn" and parts[2] == "":
-                    raise MalformedPolicyDocument(LEGACY, f"{path}.{key}")
+
+
+def _legacy_resource(resource: str) -> bool:
+    """Whether a well-formed resource still fails IAM's legacy reading of it."""
+    if resource == "*":
+        return False
+    if "::" in resource and resource.count(":") < 5:
+        return True
+    parts = resource.split(":")
+    return len(parts) > 2 and parts[2] == ""
+
+
+def _check_resources(stmts: list[tuple[str, dict[str, Any]]]) -> MalformedPolicyDocument | None:
+    """Pass 5, second step: the legacy reading of the resources, and their formats for pass 8.
+
+    Raises the legacy error; returns the first malformed resource's error (reported after the
+    Sid and action passes), or None.
+    """
+    found: MalformedPolicyDocument | None = None
+    for key in ("Resource", "NotResource"):
+        for path, stmt in stmts:
+            if key not in stmt:
+                continue
+            values = as_list(stmt[key])
+            for resource in sorted(values):
+                message = resource_format_error(resource)
+                if message is not None:
+                    found = found or MalformedPolicyDocument(message, f"{path}.{key}")
+                    break
+            if found is None and any(_legacy_resource(r) for r in values):
+                raise MalformedPolicyDocument(LEGACY, f"{path}.{key}")
+    return found
 
 
 def _check_sids(stmts: list[tuple[str, dict[str, Any]]], kind: PolicyKind) -> None:
@@ -348,7 +390,7 @@ def resource_format_error(resource: str) -> str | None:
     if resource == "*":
         return None
     parts = resource.split(":")
-    if len(parts) < 2 or parts[0] != "arn":
+    if len(parts) < 2:  # IAM reads whatever precedes the first colon as "arn"
         return f'Resource {resource} must be in ARN format or "*".'
     partition = parts[1]
     if partition != "*" and partition not in PARTITIONS:
@@ -377,17 +419,8 @@ def resource_format_error(resource: str) -> str | None:
     return None
 
 
-def _check_resource_formats(stmts: list[tuple[str, dict[str, Any]]]) -> None:
-    for path, stmt in stmts:
-        for key in ("Resource", "NotResource"):
-            for resource in sorted(as_list(stmt.get(key, [])), reverse=True):
-                message = resource_format_error(resource)
-                if message:
-                    raise MalformedPolicyDocument(message, f"{path}.{key}")
-
-
 def action_prefix_error(action: str) -> str | None:
-    """IAM's message for an action (or condition key) without a proper ``vendor:`` prefix."""
+    """IAM's message for an action without a proper ``vendor:`` prefix, else None."""
     if action == "*":
         return None
     parts = action.split(":")
@@ -407,18 +440,6 @@ def _check_prefixes(stmts: list[tuple[str, dict[str, Any]]]) -> None:
                 message = action_prefix_error(action)
                 if message:
                     raise MalformedPolicyDocument(message, f"{path}.{key}")
-    for path, stmt in stmts:
-        for operator, pairs in stmt.get("Condition", {}).items():
-            for key in pairs:
-                # A tag key may hold colons (aws:RequestTag/aws:cloudformation:stack-name): only
-                # the vendor prefix of a condition key is checked.
-                vendor, colon, _ = key.partition(":")
-                if not colon:
-                    raise MalformedPolicyDocument(NO_VENDOR, f"{path}.Condition.{operator}.{key}")
-                if not _VENDOR.match(vendor):
-                    raise MalformedPolicyDocument(
-                        f"Vendor {vendor} is not valid", f"{path}.Condition.{operator}.{key}"
-                    )
 
 
 def _check_resource_presence(stmts: list[tuple[str, dict[str, Any]]], kind: PolicyKind) -> None:
@@ -427,7 +448,7 @@ def _check_resource_presence(stmts: list[tuple[str, dict[str, Any]]], kind: Poli
         if kind is PolicyKind.TRUST:
             if present:
                 raise MalformedPolicyDocument(TRUST_RESOURCE, f"{path}.Resource")
-        elif not stmt.get("Resource", stmt.get("NotResource")):
+        elif not _present(stmt, "Resource", "NotResource"):
             raise MalformedPolicyDocument(NO_RESOURCES, path)
 
 
@@ -482,38 +503,6 @@ def _valid_principal(kind: str, ident: str) -> bool:
     if kind == "Federated":
         return bool(ident) and (ident.startswith("arn:") or "." in ident)
     return bool(ident)
-
-
-# -- dates --------------------------------------------------------------------------------------
-
-_EPOCH = re.compile(r"^-?\d+$")
-_YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def parse_date(value: Any) -> float | None:
-    """Seconds since the epoch for a policy date (ISO 8601 or epoch seconds), or None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if _EPOCH.match(text):
-        return float(text)
-    ym = _YEAR_MONTH.match(text)
-    if ym is not None:  # W3C "YYYY-MM": the first day of the month
-        text = f"{ym.group(1)}-{ym.group(2)}-01"
-    iso = text.replace("z", "Z")
-    if iso.endswith("Z"):
-        iso = iso[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(iso)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
 
 
 # -- the whole --------------------------------------------------------------------------------
