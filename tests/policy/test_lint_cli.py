@@ -128,9 +128,9 @@ def test_type_selects_the_policy_kind(capsys: pytest.CaptureFixture[str], tmp_pa
 
 
 def test_the_cli_kinds_are_the_policy_kinds() -> None:
-    from a2c_iam.cli import lint_cmd
+    from a2c_iam.cli import io, lint_cmd
 
-    assert set(lint_cmd._KINDS) == {k.value for k in PolicyKind}
+    assert set(io.POLICY_KINDS) == {k.value for k in PolicyKind}
     assert tuple(s.value for s in Severity) == lint_cmd._SEVERITIES
 
 

@@ -121,6 +121,9 @@ CASES: list[tuple[str, str, Doc, Doc | tuple[str, Doc]]] = [
     ("UNKNOWN_CONDITION_KEY", "identity",
      pol(allow("s3:ListBucket", BUCKET, **cond("StringLike", "s3:prefixes", "home/"))),
      pol(allow("s3:ListBucket", BUCKET, **cond("StringLike", "s3:prefix", "home/")))),
+    ("INVALID_CONDITION_KEY", "identity",  # IAM accepts it; no request has such a key
+     pol(allow("s3:ListBucket", BUCKET, **cond("StringLike", "prefix", "home/"))),
+     pol(allow("s3:ListBucket", BUCKET, **cond("StringLike", "s3:prefix", "home/")))),
     ("UNKNOWN_GLOBAL_CONDITION_KEY", "identity",
      pol(allow("s3:GetObject", OBJECTS, **cond("IpAddress", "aws:SourceIpp", "203.0.113.0/24"))),
      pol(allow("s3:GetObject", OBJECTS, **cond("IpAddress", "aws:SourceIp", "203.0.113.0/24")))),

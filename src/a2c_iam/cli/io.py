@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import sys
 
+#: ``PolicyKind``'s values, written out so that ``--help`` does not import the policy layer
+#: (a test holds the two equal).
+POLICY_KINDS = ("identity", "resource", "trust", "scp", "rcp", "session", "permissions-boundary")
+
 
 class InputError(Exception):
     """An input the command cannot use (missing file, not JSON); exit status 2."""
 
 
 def read_text(path: str) -> str:
-    """The text of ``path``, or of standard input for ``-``."""
+    """The text of ``path``, or of standard input for ``-``, read as UTF-8 whatever the locale:
+    bytes that are not UTF-8 are an input error (exit 2), never a traceback."""
     if path == "-":
-        return sys.stdin.read()
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:  # a text stream put in its place (tests, embedding)
+            return sys.stdin.read()
+        try:
+            return bytes(stream.read()).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError("cannot read standard input: not UTF-8 text") from exc
     try:
         with open(path, encoding="utf-8") as fh:
             return fh.read()

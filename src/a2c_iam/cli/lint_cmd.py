@@ -8,17 +8,14 @@ did not see). Every input is read before any is linted.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING
 
-from .io import InputError, out, read_text
+from .io import POLICY_KINDS, out, read_text
 
 if TYPE_CHECKING:
     from ..policy.lint import Finding
 
 _SEVERITIES = ("ERROR", "SECURITY_WARNING", "WARNING", "SUGGESTION")
-#: ``PolicyKind``'s values, written out so that ``--help`` does not import the policy layer.
-_KINDS = ("identity", "resource", "trust", "scp", "rcp", "session", "permissions-boundary")
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,7 +28,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument("files", nargs="+", metavar="FILE",
                    help="policy documents (JSON); - reads standard input")
-    p.add_argument("--type", dest="kind", default="identity", choices=_KINDS,
+    p.add_argument("--type", dest="kind", default="identity", choices=POLICY_KINDS,
                    help="where the documents are used (default: identity)")
     p.add_argument("--format", dest="fmt", default="text", choices=("text", "json", "sarif"),
                    help="text (default), a JSON array of findings, or SARIF 2.1.0")
@@ -48,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     from .. import __version__
     from ..policy.lint import Severity, lint_policy, severity_at_least
 
-    texts = [(name, _read(name)) for name in args.files]
+    texts = [(name, read_text(name)) for name in args.files]
     findings: list[Finding] = []
     for name, text in texts:
         findings.extend(lint_policy(text, args.kind, file=name))
@@ -67,19 +64,6 @@ def run(args: argparse.Namespace) -> int:
             out(f"{len(findings)} finding{'s' if len(findings) != 1 else ''} ({summary})")
     threshold = Severity(args.fail_on)
     return 1 if any(severity_at_least(f.severity, threshold) for f in findings) else 0
-
-
-def _read(name: str) -> str:
-    """The text of a file, or of standard input for ``-``, read as UTF-8 whatever the locale:
-    bytes that are not UTF-8 are an input error (exit 2), never a traceback."""
-    stream = getattr(sys.stdin, "buffer", None) if name == "-" else None
-    if stream is None:
-        return read_text(name)
-    data: bytes = stream.read()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError("cannot read standard input: not UTF-8 text") from exc
 
 
 def _text(f: Finding) -> str:

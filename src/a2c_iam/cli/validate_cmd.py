@@ -5,12 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from .io import out, read_bytes
+from .io import POLICY_KINDS, out, read_bytes
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from ..policy.kinds import PolicyKind
-
     p = sub.add_parser(
         "validate",
         help="validate a policy document as IAM would",
@@ -18,7 +16,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "IAM's error (MalformedPolicyDocument or LimitExceeded) otherwise.",
     )
     p.add_argument("file", help="the policy document (JSON), or - for standard input")
-    p.add_argument("--type", dest="kind", default="identity", choices=[k.value for k in PolicyKind],
+    p.add_argument("--type", dest="kind", default="identity", choices=POLICY_KINDS,
                    help="where the document is used (default: identity)")
     p.add_argument("--json", action="store_true", help='print {"valid", "code", "message"}')
     p.set_defaults(func=run)

@@ -110,9 +110,9 @@ RULES: Final[dict[str, Rule]] = _rules(
      "Every kind of policy but a trust policy needs a Resource or NotResource in each statement."),
     ("INVALID_RESOURCE", E, "Malformed resource",
      "A resource is neither \"*\" nor a well-formed ARN (IAM's message says which rule it breaks)."),
-    ("INVALID_PREFIX", E, "Malformed action or condition-key prefix",
-     "An action or condition key lacks a 'vendor:' prefix, has more than one colon, or names a "
-     "vendor with characters IAM refuses."),
+    ("INVALID_PREFIX", E, "Malformed action prefix",
+     "An action lacks a 'vendor:' prefix, has more than one colon, or names a vendor with "
+     "characters IAM refuses."),
     ("PRINCIPAL_NOT_ALLOWED", E, "Principal in a policy that must not name one",
      "Identity policies, permissions boundaries, session policies and SCPs apply to whoever holds "
      "them and must not have a Principal or NotPrincipal."),
@@ -140,6 +140,9 @@ RULES: Final[dict[str, Rule]] = _rules(
      "grants or denies it, and this statement names specific resources."),
     ("UNKNOWN_CONDITION_KEY", E, "Unknown service condition key",
      "The condition key does not exist in its service, so the condition never sees a value."),
+    ("INVALID_CONDITION_KEY", E, "Condition key without a vendor prefix",
+     "A condition key without 'vendor:' (IAM accepts the document, but no request carries such a "
+     "key), so the condition never sees a value."),
     ("UNKNOWN_GLOBAL_CONDITION_KEY", W, "Unknown global condition key",
      "An aws: condition key that is not a documented global condition key (nor one a service lists)."),
     ("UNSUPPORTED_CONDITION_KEY", W, "Condition key supported by none of the statement's actions",
@@ -424,11 +427,6 @@ def _element_errors(
                         message=lint_checks.placeholder_message(resource, found, f"{key} ")
                         + f" IAM refuses it: {message}" if found else None,
                     )
-        for condition in ctx.stmt.conditions:
-            vendor, colon, _ = condition.key.partition(":")
-            message = v.NO_VENDOR if not colon else v.action_prefix_error(f"{vendor}:x")
-            if message:
-                out.add_error(PolicyValidationError(message), condition.path, element=True)
 
 
 def _statement_errors(

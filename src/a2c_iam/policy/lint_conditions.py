@@ -112,6 +112,10 @@ def _check_key(
 ) -> KeyType | None:
     catalog = ctx.catalog
     key = condition.key
+    if ":" not in key:
+        sink("INVALID_CONDITION_KEY", f'The condition key "{key}" has no "vendor:" prefix; no '
+             "request carries such a key, so the condition never sees a value.", condition.path)
+        return None
     vendor = key.split(":", 1)[0].lower()
     found = key_type(catalog, key)
     if vendor == "aws":
