@@ -251,8 +251,42 @@ def test_presigned_get_and_oversized_bodies(server) -> None:  # type: ignore[no-
     SigV4QueryAuth(Credentials(ROOT_ID, ROOT_SECRET), "iam", "us-east-1", expires=60).add_auth(req)
     status, body = _send(urllib.request.Request(req.url, method="GET"))
     assert status == 200 and body.startswith("<ListUsersResponse")
-    status, body = post(srv, "iam", "Action=ListUsers&Version=2010-05-08&Marker=" + "x" * 1_100_000)
+    for _ in range(3):  # the answer reaches a client still sending (no reset connection)
+        status, body = post(srv, "iam",
+                            "Action=ListUsers&Version=2010-05-08&Marker=" + "x" * 1_100_000)
+        assert status == 413 and "<Code>RequestEntityTooLarge</Code>" in body
+    assert _chunked(srv, [b"Action=ListUsers&Marker=", b"x" * 700_000, b"x" * 700_000]) == 413
+    assert _chunked(srv, [b"Action=ListUsers&Version=2010-05-08"]) == 403  # read, then unsigned
+    status, body = _declared_only(srv, 10**12)  # never sent: answered at once, then closed
     assert status == 413 and "<Code>RequestEntityTooLarge</Code>" in body
     status, body = _send(_signed(srv, "iam", b"Action=GetUser&Version=2010-05-08&UserName=\xff",
                                  "application/x-www-form-urlencoded"))
     assert status == 400 and "<Code>ValidationError</Code>" in body
+
+
+def _chunked(srv: ServerThread, chunks: list[bytes]) -> int:
+    """A body sent with chunked transfer encoding (no declared length): its answer's status."""
+    import http.client
+
+    conn = http.client.HTTPConnection(srv.host, srv.port, timeout=30)
+    try:
+        conn.request("POST", "/", body=iter(chunks), encode_chunked=True,
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def _declared_only(srv: ServerThread, length: int) -> tuple[int, str]:
+    """Headers that announce ``length`` bytes, and no body at all."""
+    import socket
+
+    with socket.create_connection((srv.host, srv.port), timeout=30) as sock:
+        sock.sendall(f"POST / HTTP/1.1\r\nHost: {srv.host}\r\nContent-Length: {length}\r\n"
+                     "Content-Type: application/x-www-form-urlencoded\r\n\r\n".encode())
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert b"connection: close" in head.lower()
+    return int(head.split()[1]), body.decode()

@@ -68,10 +68,40 @@ def test_first_start_shows_the_root_key_once_and_the_cli_works(tmp_path: Path) -
     secret = secret_lines[0].split(" = ")[1]
     assert secret in credentials.read_text()
     assert secret not in err  # the request log never carries it
+    assert f"Use it: aws --profile a2c-iam --endpoint-url http://127.0.0.1:{port} iam list-users" \
+        in err
     assert (tmp_path / "a2c-iam.db").exists()  # the default database: a SQLite file here
     again, _ = start(tmp_path, env)
     code, out, err = stop(again)
     assert code == 0 and secret not in out and "aws_secret_access_key" not in out
+
+
+def test_plain_start_prints_a_key_the_aws_cli_takes_from_the_environment(tmp_path: Path) -> None:
+    """The README's two commands: ``a2c-iam serve``, then ``aws … iam list-users`` with the key."""
+    env = clean_env(tmp_path)
+    proc, port = start(tmp_path, env)
+    try:
+        deadline = time.monotonic() + 10
+        lines: list[str] = []
+        while len(lines) < 3 and time.monotonic() < deadline:  # the key is printed before serving
+            assert proc.stdout is not None
+            lines.append(proc.stdout.readline().strip())
+        shown = dict(line.split(" = ", 1) for line in lines if " = " in line)
+        assert set(shown) == {"aws_access_key_id", "aws_secret_access_key"}
+        cli = {**env, "AWS_ACCESS_KEY_ID": shown["aws_access_key_id"],
+               "AWS_SECRET_ACCESS_KEY": shown["aws_secret_access_key"],
+               "AWS_DEFAULT_REGION": "eu-west-3"}
+        listed = subprocess.run(["aws", "--endpoint-url", f"http://127.0.0.1:{port}", "iam",
+                                 "list-users"], env=cli, capture_output=True, text=True,
+                                timeout=60, check=False)
+        assert listed.returncode == 0, listed.stderr
+        assert json.loads(listed.stdout) == {"Users": []}
+    finally:
+        code, out, err = stop(proc)
+    assert code == 0
+    assert "AWS_DEFAULT_REGION" in err and f"--endpoint-url http://127.0.0.1:{port}" in err
+    assert shown["aws_secret_access_key"] not in err + out
+    assert not (tmp_path / "credentials").exists()  # no profile unless asked for
 
 
 def test_account_create(tmp_path: Path) -> None:
@@ -103,3 +133,54 @@ def test_a_busy_port_is_an_error_not_a_traceback(tmp_path: Path) -> None:
                       env=clean_env(tmp_path))
     assert ran.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in ran.stderr and "Traceback" not in ran.stderr
+
+
+def test_account_export_and_import_round_trip(tmp_path: Path) -> None:
+    env = clean_env(tmp_path)
+    db, other = f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
+    made = a2c_iam("account", "create", "--db", db, "--account-id", "111100002222", "--json",
+                   cwd=tmp_path, env=env)
+    key = json.loads(made.stdout)
+    from a2c_iam.identity import IdentityService
+
+    svc = IdentityService.open(db)
+    try:
+        ctx = svc.context("111100002222")
+        svc.run("iam", "CreateGroup", ctx, GroupName="ops")
+        svc.run("iam", "CreateUser", ctx, UserName="ann", Tags=[{"Key": "team", "Value": "a2c"}])
+        svc.run("iam", "AddUserToGroup", ctx, GroupName="ops", UserName="ann")
+        svc.run("iam", "AttachGroupPolicy", ctx, GroupName="ops",
+                PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    finally:
+        svc.close()
+    exported = a2c_iam("account", "export", "--db", db, cwd=tmp_path, env=env)
+    assert exported.returncode == 0, exported.stderr
+    document = json.loads(exported.stdout)
+    assert document["UserDetailList"][0]["GroupList"] == ["ops"]
+    (tmp_path / "gaad.json").write_text(exported.stdout)
+    loaded = a2c_iam("account", "import", "gaad.json", "--db", other, cwd=tmp_path, env=env)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "account 111100002222: root access key created" in loaded.stdout  # from the ARNs
+    assert key["secret_access_key"] not in loaded.stdout
+    again = a2c_iam("account", "export", "--db", other, cwd=tmp_path, env=env)
+    second = json.loads(again.stdout)
+    for doc in (document, second):
+        for user in doc["UserDetailList"]:
+            user.pop("UserId")
+        for group in doc["GroupDetailList"]:
+            group.pop("GroupId")
+    assert second == document
+    # Importing it again collides: IAM's error, and nothing changes.
+    twice = a2c_iam("account", "import", "gaad.json", "--db", other, cwd=tmp_path, env=env)
+    assert twice.returncode == 1
+    assert "EntityAlreadyExists: Group with name ops already exists." in twice.stderr
+    (tmp_path / "bad.json").write_text('{"UserDetailList": [{"UserName": "bad name"}]}')
+    bad = a2c_iam("account", "import", "bad.json", "--db", other, "--account-id",
+                  "999900001111", cwd=tmp_path, env=env)
+    assert bad.returncode == 1 and "ValidationError" in bad.stderr
+    listed = a2c_iam("account", "list", "--db", other, cwd=tmp_path, env=env)
+    assert listed.stdout.split() == ["111100002222"]  # the refused import made no account
+    empty = subprocess.run([sys.executable, "-m", "a2c_iam.cli.main", "account", "import", "-",
+                            "--db", other], cwd=tmp_path, env=env, input="", text=True,
+                           capture_output=True, timeout=60, check=False)
+    assert empty.returncode == 2 and "not JSON" in empty.stderr

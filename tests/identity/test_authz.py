@@ -90,7 +90,9 @@ def test_resource_arns_scope_the_grant(svc: IdentityService, call: Any, account:
     refused(svc, ctx, "CreateUser", UserName="new2", Path="/other/")
     svc.invoke("iam", "ListUsers", {"PathPrefix": "/team/"}, ctx)
     err = refused(svc, ctx, "ListUsers")
-    assert f"on resource: arn:aws:iam::{acct}:user/* because" in err.message
+    assert f"on resource: arn:aws:iam::{acct}:user/ because" in err.message  # IAM's form
+    err = refused(svc, ctx, "ListUsers", PathPrefix="/other/x/")
+    assert f"on resource: arn:aws:iam::{acct}:user/other/x/ because" in err.message
 
 
 def test_self_service_without_user_name_targets_the_caller(
@@ -214,3 +216,93 @@ def test_denied_message_variants() -> None:
     for (outcome, kind), tail in cases.items():
         assert authz.denied_message(arn, action, res, Decision(outcome, (kind,))) == head + tail
     assert authz.denied_message(arn, action, res, None) == head
+
+
+def test_adding_a_role_to_an_instance_profile_passes_it_to_ec2(
+        svc: IdentityService, call: Any, account: Any) -> None:
+    acct = account.account_id
+    trust = doc({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                 "Action": "sts:AssumeRole"})
+    for name in ("web", "db"):
+        call("CreateRole", RoleName=name, Path="/app/", AssumeRolePolicyDocument=trust)
+        call("CreateInstanceProfile", InstanceProfileName=name)
+    web, db = (f"arn:aws:iam::{acct}:role/app/{n}" for n in ("web", "db"))
+    ctx = user_with(call, svc, "ops", allow("iam:AddRoleToInstanceProfile"), allow(
+        "iam:PassRole", resource=web, Condition={
+            "StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"},
+            "ArnLike": {"iam:AssociatedResourceArn": f"arn:aws:ec2:*:{acct}:instance/*"}}))
+    svc.invoke("iam", "AddRoleToInstanceProfile",
+               {"InstanceProfileName": "web", "RoleName": "web"}, ctx)
+    err = refused(svc, ctx, "AddRoleToInstanceProfile", InstanceProfileName="db", RoleName="db")
+    assert (err.code, err.message) == ("AccessDenied", (
+        f"User: arn:aws:iam::{acct}:user/ops is not authorized to perform: iam:PassRole on "
+        f"resource: {db} because no identity-based policy allows the iam:PassRole action"))
+    assert call("GetInstanceProfile", InstanceProfileName="db")["InstanceProfile"]["Roles"] == []
+    # The service the role is passed to is what the condition sees.
+    other = user_with(call, svc, "ecs-only", allow("iam:AddRoleToInstanceProfile"), allow(
+        "iam:PassRole", Condition={"StringEquals": {"iam:PassedToService": "ecs.amazonaws.com"}}))
+    err = refused(svc, other, "AddRoleToInstanceProfile", InstanceProfileName="db",
+                  RoleName="db")
+    assert "iam:PassRole" in err.message
+
+
+@pytest.mark.parametrize(("key", "operator", "matching", "other"), [
+    ("aws:userid", "StringEquals", "{uid}", "AIDAOTHER00000000000"),
+    ("aws:username", "StringEquals", "clocked", "someone"),
+    ("aws:PrincipalArn", "ArnEquals", "{arn}", "arn:aws:iam::{acct}:user/someone"),
+    ("aws:PrincipalAccount", "StringEquals", "{acct}", "000011112222"),
+    ("aws:CurrentTime", "DateGreaterThan", "2020-01-01T00:00:00Z", "2999-01-01T00:00:00Z"),
+    ("aws:EpochTime", "NumericGreaterThan", "1577836800", "32503680000"),
+])
+def test_principal_and_clock_keys(svc: IdentityService, call: Any, account: Any, key: str,
+                                  operator: str, matching: str, other: str) -> None:
+    """Each key has the caller's (or the clock's) value: a condition on it holds, and one on
+    another value does not."""
+    acct = account.account_id
+    call("CreateUser", UserName="clocked")
+    uid = call("GetUser", UserName="clocked")["User"]["UserId"]
+    arn = f"arn:aws:iam::{acct}:user/clocked"
+    fill = {"uid": uid, "arn": arn, "acct": acct}
+    call("PutUserPolicy", UserName="clocked", PolicyName="p", PolicyDocument=doc(
+        allow("iam:ListRoles", Condition={operator: {key: matching.format(**fill)}}),
+        allow("iam:ListGroups", Condition={operator: {key: other.format(**fill)}})))
+    ctx = login(svc, call("CreateAccessKey", UserName="clocked")["AccessKey"]["AccessKeyId"])
+    svc.invoke("iam", "ListRoles", {}, ctx)
+    refused(svc, ctx, "ListGroups")
+
+
+def test_mfa_key_is_false_in_sessions_and_absent_for_long_term_keys(
+        svc: IdentityService, call: Any, account: Any) -> None:
+    acct = account.account_id
+    no_mfa = allow("iam:ListRoles", Condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}})
+    if_exists = allow("iam:ListGroups",
+                      Condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}})
+    user = user_with(call, svc, "mfa-less", no_mfa, if_exists,
+                     allow("sts:AssumeRole", resource=f"arn:aws:iam::{acct}:role/mfa-role"))
+    refused(svc, user, "ListRoles")  # a long-term key: the key is absent, Bool does not match
+    svc.invoke("iam", "ListGroups", {}, user)  # ...and BoolIfExists does
+    call("CreateRole", RoleName="mfa-role", AssumeRolePolicyDocument=doc(
+        {"Effect": "Allow", "Principal": {"AWS": user.caller_arn}, "Action": "sts:AssumeRole"}))
+    call("PutRolePolicy", RoleName="mfa-role", PolicyName="p", PolicyDocument=doc(no_mfa))
+    creds = svc.invoke("sts", "AssumeRole", {"RoleArn": f"arn:aws:iam::{acct}:role/mfa-role",
+                                             "RoleSessionName": "s1"}, user)["Credentials"]
+    session = login(svc, creds["AccessKeyId"])
+    svc.invoke("iam", "ListRoles", {}, session)  # a session without MFA: the key is "false"
+
+
+def test_a_moved_target_is_authorised_at_its_new_path(svc: IdentityService, call: Any,
+                                                      account: Any) -> None:
+    """Targets are remembered between calls, and forgotten when anything in the account changes."""
+    acct = account.account_id
+    ctx = user_with(call, svc, "scoped", allow("iam:GetUser", "iam:ListUserTags",
+                                               resource=f"arn:aws:iam::{acct}:user/team/*"))
+    call("CreateUser", UserName="mover", Path="/team/")
+    for _ in range(2):
+        svc.invoke("iam", "GetUser", {"UserName": "mover"}, ctx)
+        svc.invoke("iam", "ListUserTags", {"UserName": "mover"}, ctx)
+    call("UpdateUser", UserName="mover", NewPath="/elsewhere/")
+    err = refused(svc, ctx, "GetUser", UserName="mover")
+    assert f"on resource: arn:aws:iam::{acct}:user/elsewhere/mover because" in err.message
+    refused(svc, ctx, "ListUserTags", UserName="mover")
+    call("UpdateUser", UserName="mover", NewPath="/team/")
+    svc.invoke("iam", "GetUser", {"UserName": "mover"}, ctx)

@@ -300,6 +300,22 @@ def test_mutations_leave_an_audit_trail(svc: Any, ctx: Any, call: Any) -> None:
     assert rows[0].caller_arn == ctx.caller_arn
 
 
+def test_the_audit_event_and_the_change_commit_together(call: Any,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """One transaction: when the event cannot be written, the change it records is not made."""
+    from a2c_iam.identity import service
+
+    def broken(*args: Any) -> None:
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(service, "_audit", broken)
+    with pytest.raises(RuntimeError):
+        call("CreateUser", UserName="unrecorded")
+    monkeypatch.undo()
+    assert fails(call, "GetUser", UserName="unrecorded").code == "NoSuchEntity"
+    call("CreateUser", UserName="unrecorded")  # and with the trail working, it is made
+
+
 def test_cached_reads_see_every_write(call: Any) -> None:
     assert call("ListUsers")["Users"] == []
     call("CreateUser", UserName="cached", Path="/a/")

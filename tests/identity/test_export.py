@@ -157,3 +157,113 @@ def test_export_round_trips_through_an_empty_account(svc: Any, account: Any, cal
     ctx = svc.context(target.account_id)
     got = svc.run("iam", "GetUserPolicy", ctx, UserName="alice", PolicyName="inline-u")
     assert got["PolicyDocument"] == json.loads(DENY)
+
+
+def test_an_export_as_json_text_imports_too(svc: Any, account: Any, call: Any) -> None:
+    """What ``aws iam get-account-authorization-details`` prints: times as ISO-8601 text."""
+    build(call)
+    first = svc.authorization_details(account.account_id)
+    text = json.loads(json.dumps(first, default=lambda d: d.isoformat()))
+    target = svc.create_account()
+    svc.import_details(target.account_id, text)
+    second = svc.authorization_details(target.account_id)
+    assert _normalised(second, target.account_id) == _normalised(first, account.account_id)
+
+
+def test_a_bad_document_is_refused_precisely_and_changes_nothing(svc: Any, account: Any,
+                                                                  call: Any) -> None:
+    import copy
+
+    import pytest
+
+    from a2c_iam.identity import IdentityError
+
+    build(call)
+    good = svc.authorization_details(account.account_id)
+    target = svc.create_account()
+    before = svc.authorization_details(target.account_id)
+
+    def broken(change: Any) -> Any:
+        doc = copy.deepcopy(good)
+        change(doc)
+        return doc
+
+    cases = [
+        (broken(lambda d: d["UserDetailList"][0].pop("UserName")), "InvalidInput",
+         "UserDetailList[0] lacks its UserName"),
+        (broken(lambda d: d["RoleDetailList"][0]["InstanceProfileList"][0].pop("Roles")),
+         "InvalidInput", "InstanceProfileList[0] lacks the required member 'Roles'"),
+        (broken(lambda d: d["Policies"][0].pop("Arn")), "InvalidInput",
+         "Policies[0].Arn must be a policy ARN"),
+        (broken(lambda d: d["RoleDetailList"][0].update(Colour="blue")), "InvalidInput",
+         "RoleDetailList[0] has no member 'Colour'"),
+        (broken(lambda d: d["GroupDetailList"][0].update(CreateDate="yesterday")), "InvalidInput",
+         "GroupDetailList[0].CreateDate must be an ISO-8601 time"),
+        (broken(lambda d: d["Policies"][2]["PolicyVersionList"][0].update(VersionId="x3")),
+         "InvalidInput", "has the invalid version id 'x3'"),
+        (broken(lambda d: d["UserDetailList"][0].update(UserName="bad name")), "ValidationError",
+         "Value 'bad name' at 'userName' failed to satisfy constraint"),
+        (broken(lambda d: d["Policies"][0]["PolicyVersionList"][0].update(
+            Document="{not json")), "MalformedPolicyDocument", "Syntax errors in policy."),
+        (broken(lambda d: d["GroupDetailList"].append(d["GroupDetailList"][0])),
+         "EntityAlreadyExists", "Group with name Devs already exists."),
+        ([1, 2], "InvalidInput", "must be a JSON object"),
+    ]
+
+    def refused(details: Any, code: str, fragment: str) -> None:
+        with pytest.raises(IdentityError) as info:
+            svc.import_details(target.account_id, details)
+        assert (info.value.code, fragment in info.value.message) == (code, True), info.value
+
+    for details, code, fragment in cases:
+        refused(details, code, fragment)
+    assert svc.authorization_details(target.account_id) == before  # nothing was written
+    svc.run("iam", "CreateUser", svc.context(target.account_id), UserName="BOB")
+    before = svc.authorization_details(target.account_id)
+    refused(good, "EntityAlreadyExists", "User with name bob already exists.")
+    assert svc.authorization_details(target.account_id) == before
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+def test_any_damaged_document_gets_an_iam_error_never_a_crash(svc: Any, account: Any,
+                                                              call: Any) -> None:
+    """One value anywhere in a good export replaced by any JSON value: the import succeeds or
+    fails with an ``IdentityError`` (IAM's code and text), never another exception."""
+    import contextlib
+    import copy
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from a2c_iam.identity import IdentityError
+
+    build(call)
+    good = json.loads(json.dumps(svc.authorization_details(account.account_id),
+                                 default=lambda d: d.isoformat()))
+    paths = _paths(good)[1:]
+    junk = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8),
+                     st.just([]), st.just({}), st.just(["x"]), st.just({"Key": 1}))
+
+    @settings(max_examples=100, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.sampled_from(paths), junk)
+    def damaged(path: tuple[Any, ...], value: Any) -> None:
+        doc = copy.deepcopy(good)
+        node = doc
+        for step in path[:-1]:
+            node = node[step]
+        node[path[-1]] = value
+        with contextlib.suppress(IdentityError):  # anything else fails the test
+            svc.create_account(details=doc)
+
+    damaged()

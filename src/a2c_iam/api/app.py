@@ -41,6 +41,8 @@ SERVICE_FAILURE = (
     "The request processing has failed because of an unknown error, exception or failure."
 )
 MAX_BODY = 1024 * 1024  # IAM's largest documents are a few KB; a megabyte bounds memory
+#: How much of an oversized body is read (and dropped) so that the client gets the 413 answer.
+DRAIN_LIMIT = 16 * MAX_BODY
 
 
 class Backend(Protocol):
@@ -236,10 +238,11 @@ class Api:
         from ..identity.model import CallContext
 
         if not _same_account(caller.account_id, principal):
+            action = "iam:SimulatePrincipalPolicy"
             raise ApiError(
                 "AccessDenied",
-                f"User: {caller.arn} is not authorized to perform: iam:SimulatePrincipalPolicy "
-                f"on resource: {principal}", 403)
+                f"User: {caller.arn} is not authorized to perform: {action} on resource: "
+                f"{principal} because no identity-based policy allows the {action} action", 403)
         if caller.kind == "root" or not self.backend.implements("iam", "SimulatePrincipalPolicy"):
             return
         ctx = CallContext(caller.account_id, caller.arn, request_id, caller)
@@ -281,6 +284,28 @@ def _authorize_input(body: bytes) -> tuple[str, str, str, dict[str, Any]]:
     return fields[0], fields[1], resource, context
 
 
+async def _read_body(request: Request) -> tuple[bytes | None, bool]:
+    """The body (None if it is over ``MAX_BODY``), and whether all of it was read.
+
+    A body over the limit is still read to its end, and dropped, up to ``DRAIN_LIMIT``: a client
+    still sending when the answer comes would otherwise lose the answer to a reset connection.
+    Beyond that (or when the declared length already is), the connection is closed instead.
+    Memory stays bounded by ``MAX_BODY`` whether the length is declared or the body is chunked.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > DRAIN_LIMIT):
+        return None, False
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size <= MAX_BODY:
+            chunks.append(chunk)
+        elif size > DRAIN_LIMIT:
+            return None, False
+    return (b"".join(chunks) if size <= MAX_BODY else None), True
+
+
 def create_app(backend: Backend, *, clock: Clock | None = None, threaded: bool = True) -> Starlette:
     """The ASGI application over ``backend``.
 
@@ -294,21 +319,21 @@ def create_app(backend: Backend, *, clock: Clock | None = None, threaded: bool =
                      handler: Callable[[Request, bytes, str], _Outcome]) -> Response:
         started = time.perf_counter()
         request_id = str(uuid.uuid4())
-        declared = request.headers.get("content-length", "0")
-        too_large = not declared.isdigit() or int(declared) > MAX_BODY
-        body = b"" if too_large else await request.body()
-        if too_large or len(body) > MAX_BODY:
+        headers = {"x-amzn-RequestId": request_id}
+        body, drained = await _read_body(request)
+        if body is None:
             outcome = _Outcome()
             outcome.status, outcome.code = 413, "RequestEntityTooLarge"
             outcome.body = awsquery.serialize_error(
                 "iam", ApiError("RequestEntityTooLarge", "Request body too large.", 413),
                 request_id)
+            if not drained:
+                headers["connection"] = "close"
         else:
             outcome = (await run_in_threadpool(handler, request, body, request_id) if threaded
                        else handler(request, body, request_id))
         _access_log(request, request_id, outcome, started)
-        return Response(outcome.body, outcome.status, media_type=outcome.media,
-                        headers={"x-amzn-RequestId": request_id})
+        return Response(outcome.body, outcome.status, media_type=outcome.media, headers=headers)
 
     async def query(request: Request) -> Response:
         return await handle(request, api.query)

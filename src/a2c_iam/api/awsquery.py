@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import quote
 from xml.sax.saxutils import escape
@@ -236,20 +237,25 @@ def parse(op: Operation, params: Iterable[tuple[str, str]]) -> dict[str, Any]:
 
 def _timestamp(value: Any) -> str:
     if isinstance(value, datetime):
-        m = value.astimezone(UTC) if value.tzinfo else value
-        text = (f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:"
-                f"{m.second:02d}")
-        return f"{text}.{m.microsecond // 1000:03d}Z" if m.microsecond else f"{text}Z"
+        return _datetime_text(value)
     if isinstance(value, int | float):
         return _timestamp(datetime.fromtimestamp(value, UTC))
     return str(value)
 
 
-_SPECIAL = ("&", "<", ">", '"', "\r")
+@lru_cache(maxsize=8192)
+def _datetime_text(value: datetime) -> str:
+    """ISO 8601 in UTC, milliseconds when there are any (entities' times repeat: cached)."""
+    m = value.astimezone(UTC) if value.tzinfo else value
+    text = f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
+    return f"{text}.{m.microsecond // 1000:03d}Z" if m.microsecond else f"{text}Z"
+
+
+_SPECIAL = re.compile(r'[&<>"\r]')
 
 
 def _text(value: str) -> str:
-    if any(c in value for c in _SPECIAL):
+    if _SPECIAL.search(value) is not None:
         return escape(value, {'"': "&quot;", "\r": "&#13;"})
     return value
 

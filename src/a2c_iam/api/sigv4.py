@@ -15,6 +15,7 @@ import hmac
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Protocol
 from urllib.parse import parse_qsl, quote
 
@@ -194,24 +195,51 @@ def _check_clock(signed: _Signed, now: datetime) -> datetime:
     return at
 
 
-def _expected_signature(request: HttpRequest, signed: _Signed, secret: str) -> str:
+@lru_cache(maxsize=1)
+def _verifier_class() -> type:
+    """botocore's signer, told exactly which headers the client signed (made once)."""
     from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
     from botocore.compat import HTTPHeaders
-    from botocore.credentials import Credentials
 
     class _Verifier(SigV4Auth):
-        """botocore's signer, told exactly which headers the client signed."""
+        def __init__(self, credentials: object, service: str, region: str,
+                     request: HttpRequest, signed: _Signed) -> None:
+            super().__init__(credentials, service, region)
+            self._http = request
+            self._signed = signed
 
-        def headers_to_sign(self, req: AWSRequest) -> HTTPHeaders:
+        def headers_to_sign(self, req: object) -> HTTPHeaders:
             out = HTTPHeaders()
-            for name in signed.signed_headers:
-                value = request.header(name)
+            for name in self._signed.signed_headers:
+                value = self._http.header(name)
                 if name == "host" and value is None:
-                    value = request.host
+                    value = self._http.host
                 if value is not None:
                     out[name] = value
             return out
+
+        def signature(self, string_to_sign: str, request: object) -> str:
+            # botocore's derivation, with the derived key kept per (secret, day, region,
+            # service): it changes once a day, the string to sign every request.
+            key = _signing_key(self.credentials.secret_key, self._signed.date,
+                               self._region_name, self._service_name)
+            return hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    return _Verifier
+
+
+@lru_cache(maxsize=1024)
+def _signing_key(secret: str, date: str, region: str, service: str) -> bytes:
+    """SigV4's ``kSigning`` (the AWS General Reference's derivation), in memory only."""
+    key = ("AWS4" + secret).encode("utf-8")
+    for part in (date, region, service, "aws4_request"):
+        key = hmac.new(key, part.encode("utf-8"), hashlib.sha256).digest()
+    return key
+
+
+def _expected_signature(request: HttpRequest, signed: _Signed, secret: str) -> str:
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
 
     query = request.query
     if signed.presigned:
@@ -221,7 +249,8 @@ def _expected_signature(request: HttpRequest, signed: _Signed, secret: str) -> s
     for name, value in request.headers:
         aws_request.headers[name] = value
     aws_request.context["timestamp"] = signed.amz_date
-    auth = _Verifier(Credentials(signed.access_key_id, secret), signed.service, signed.region)
+    auth = _verifier_class()(Credentials(signed.access_key_id, secret), signed.service,
+                             signed.region, request, signed)
     canonical = auth.canonical_request(aws_request)
     return str(auth.signature(auth.string_to_sign(aws_request, canonical), aws_request))
 

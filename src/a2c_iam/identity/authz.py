@@ -5,14 +5,18 @@ For one call this module works out what IAM would ask its policy engine:
 - the action, ``iam:<Operation>`` or ``sts:<Operation>``;
 - the resource: the ARN of the entity the operation acts on, path included
   (``arn:aws:iam::111122223333:user/division/alice``), read from the store when the request names
-  the entity only by name; for list operations ``arn:aws:iam::ACCOUNT:user/*`` (with the path
-  prefix), as IAM's own denial messages show; ``*`` for operations on no resource;
+  the entity only by name; for list operations the listed path, ``arn:aws:iam::ACCOUNT:role/``
+  or ``…:role/PATH/PREFIX/``, as IAM's own denial messages show it (``…:role/`` is matched by a
+  policy's ``…:role/*``); ``*`` for operations on no resource;
 - the request context: the principal's keys (``aws:username``, ``aws:userid``,
   ``aws:PrincipalArn``, ``aws:PrincipalAccount``, ``aws:PrincipalType``, ``aws:PrincipalTag/*``),
   the request's tags (``aws:RequestTag/*``, ``aws:TagKeys``), the clock (``aws:CurrentTime``,
   ``aws:EpochTime``), what the wire layer knows (``aws:SourceIp``, ``aws:SecureTransport``,
   ``aws:RequestedRegion``…, passed in as ``context``), and the IAM keys of the operation
   (``iam:PolicyARN``, ``iam:PermissionsBoundary``, ``iam:ResourceTag/*``).
+
+An operation that hands a role to a service (``AddRoleToInstanceProfile``) also needs
+``iam:PassRole`` on that role, asked with ``iam:PassedToService`` and ``iam:AssociatedResourceArn``.
 
 The root user may do anything in its own account. STS operations are decided by the STS module
 itself: ``GetCallerIdentity`` and ``GetSessionToken`` need no permission, and ``AssumeRole``
@@ -25,7 +29,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -39,6 +43,7 @@ from a2c_iam.store import schema as s
 from . import ids
 from .errors import AccessDenied, InvalidClientTokenId
 from .principal import ROOT, ResolvedCaller
+from .tx import generation
 
 ALLOWED = Decision(Outcome.ALLOWED)
 
@@ -163,8 +168,43 @@ _ENTITY_QUERIES = {kind: _entity_query(kind) for kind in _TABLES}
 _TAGS_QUERY = select(s.tags.c.key, s.tags.c.value).where(s.tags.c.resource_id == bindparam("rid"))
 
 
-def _entity(conn: Connection, account: str, kind: str, name: str, tags: bool) -> Target:
+class TargetCache:
+    """Targets of named entities, valid while their account's generation is the one read with
+    them (every write bumps it): repeated calls on one entity need not read the store."""
+
+    MAX = 4096
+
+    def __init__(self, generation: Callable[[str], int]) -> None:
+        self._generation = generation  # the account's generation as the caller last saw it
+        self._found: dict[tuple[str, str, str, bool], tuple[int, Target]] = {}
+
+    def get(self, key: tuple[str, str, str, bool]) -> Target | None:
+        hit = self._found.get(key)
+        return hit[1] if hit is not None and hit[0] == self._generation(key[0]) else None
+
+    def put(self, key: tuple[str, str, str, bool], gen: int, target: Target) -> None:
+        if len(self._found) >= self.MAX:
+            self._found.clear()
+        self._found[key] = (gen, target)
+
+
+def _entity(conn: Connection, account: str, kind: str, name: str, tags: bool,
+            cache: TargetCache | None = None) -> Target:
     """The ARN of a named entity with its stored path (``/`` when it does not exist)."""
+    key = (account, kind, name.lower(), tags)
+    if cache is not None:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+        # Read first: data newer than the generation only makes the entry expire sooner.
+        gen = generation(conn, account)
+        target = _read_entity(conn, account, kind, name, tags)
+        cache.put(key, gen, target)
+        return target
+    return _read_entity(conn, account, kind, name, tags)
+
+
+def _read_entity(conn: Connection, account: str, kind: str, name: str, tags: bool) -> Target:
     row = conn.execute(_ENTITY_QUERIES[kind], {"account": account, "name": name.lower()}).first()
     if row is None:
         return Target(ids.arn(account, kind, "/", name))
@@ -193,7 +233,8 @@ def _key_owner(conn: Connection, caller: ResolvedCaller, key_id: str) -> Target:
 
 
 def target_of(conn: Connection, caller: ResolvedCaller, service: str, operation: str,
-              params: Mapping[str, Any], *, tags: bool = False) -> Target:
+              params: Mapping[str, Any], *, tags: bool = False,
+              cache: TargetCache | None = None) -> Target:
     """The resource IAM authorises ``operation`` on (``tags``: read the entity's tags too)."""
     account = caller.account_id
     if service == "sts":
@@ -209,7 +250,7 @@ def target_of(conn: Connection, caller: ResolvedCaller, service: str, operation:
         if listed is None:
             return Target("*")
         prefix = _param(params, "PathPrefix") or "/"
-        return Target(f"arn:aws:iam::{account}:{listed}{prefix}*")
+        return Target(f"arn:aws:iam::{account}:{listed}{prefix}")
     if kind == "policy":
         arn = _param(params, "PolicyArn")
         if arn is None and operation == "CreatePolicy":
@@ -227,7 +268,7 @@ def target_of(conn: Connection, caller: ResolvedCaller, service: str, operation:
             return Target("*")
         if operation in _CREATES:
             return Target(ids.arn(account, kind, _param(params, "Path") or "/", str(name)))
-        return _entity(conn, account, kind, str(name), tags)
+        return _entity(conn, account, kind, str(name), tags, cache)
     if kind == "oidc-provider":
         return Target(str(_param(params, "OpenIDConnectProviderArn") or "*"))
     if kind == "saml-provider":
@@ -319,7 +360,7 @@ def _session_limits(caller: ResolvedCaller, service: str, operation: str) -> Non
 
 def authorize(conn: Connection, caller: ResolvedCaller, service: str, operation: str,
               params: Mapping[str, Any], context: Mapping[str, Any] | None = None,
-              ) -> Decision:
+              cache: TargetCache | None = None) -> Decision:
     """The engine's decision for this call; ``AccessDenied`` with IAM's text when it is no."""
     _session_limits(caller, service, operation)
     if service == "sts" and operation in _STS_SELF_DECIDED:
@@ -327,11 +368,44 @@ def authorize(conn: Connection, caller: ResolvedCaller, service: str, operation:
     if caller.kind == ROOT:
         return ALLOWED  # the root user, in its own account (IAM calls stay in the caller's account)
     target = target_of(conn, caller, service, operation, params,
-                       tags=caller.wants_resource_tags)
+                       tags=caller.wants_resource_tags, cache=cache)
     action = f"{service}:{operation}"
     ctx = request_context(caller, service, operation, params, context, target)
     decision = caller.policy_set.authorize(
         Request(caller.arn, action, target.arn, ctx, resource_account=caller.account_id))
     if not decision.allowed:
         raise AccessDenied(denied_message(caller.arn, action, target.arn, decision))
+    passed = _PASSES_ROLE.get(operation) if service == "iam" else None
+    if passed is not None:
+        _authorize_pass_role(conn, caller, params, context, passed, cache)
     return decision
+
+
+#: Operations that hand a role to a service, so that the caller also needs ``iam:PassRole`` on
+#: it (IAM API Reference: "The caller of this operation must be granted the PassRole permission
+#: on the IAM role"), with the service and the resources it is associated with.
+_PASSES_ROLE: dict[str, tuple[str, str]] = {
+    # An instance profile's role goes to EC2 instances; IAM names no instance, so the ARN is
+    # the one the API Reference gives for this operation: arn:aws:ec2:*:ACCOUNT:instance/*.
+    "AddRoleToInstanceProfile": ("ec2.amazonaws.com", "arn:aws:ec2:*:{account}:instance/*"),
+}
+
+
+def _authorize_pass_role(conn: Connection, caller: ResolvedCaller, params: Mapping[str, Any],
+                         context: Mapping[str, Any] | None, passed: tuple[str, str],
+                         cache: TargetCache | None = None) -> None:
+    """``iam:PassRole`` on the role the operation passes, with ``iam:PassedToService`` and
+    ``iam:AssociatedResourceArn``; ``AccessDenied`` naming ``iam:PassRole`` when it is no."""
+    name = _param(params, "RoleName")
+    if name is None:
+        return  # the model check refuses the call before it runs
+    service, associated = passed
+    target = _entity(conn, caller.account_id, "role", str(name), caller.wants_resource_tags,
+                     cache)
+    ctx = request_context(caller, "iam", "PassRole", {}, context, target)
+    ctx["iam:PassedToService"] = service
+    ctx["iam:AssociatedResourceArn"] = associated.format(account=caller.account_id)
+    decision = caller.policy_set.authorize(
+        Request(caller.arn, "iam:PassRole", target.arn, ctx, resource_account=caller.account_id))
+    if not decision.allowed:
+        raise AccessDenied(denied_message(caller.arn, "iam:PassRole", target.arn, decision))

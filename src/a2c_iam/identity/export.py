@@ -8,14 +8,20 @@ roles, then policies.
 ``import_details`` recreates every entity of an export in another account, with new ids but the
 same names, paths, creation dates, documents, version ids, memberships, attachments, boundaries,
 tags and instance profiles, so that exporting it again gives the same document (ids aside).
-Policy ARNs of the source account are mapped to the target account.
+Policy ARNs of the source account are mapped to the target account. The document is checked
+first, all of it, against the documented shape (``GetAccountAuthorizationDetailsResponse`` in
+botocore's model: member names, types, required members), names and paths against the model's
+constraints, and names against what the account already holds (``EntityAlreadyExists``), so that
+a bad document is refused with a precise error and, the import being one transaction, changes
+nothing.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -25,9 +31,9 @@ from a2c_iam.policy import PolicyKind
 from a2c_iam.store import schema as s
 
 from . import ids
-from .common import MANAGED_POLICY_SIZE, document, page, size
+from .common import MANAGED_POLICY_SIZE, VERSIONS_PER_POLICY, document, name_taken, page, size
 from .entities import boundary_arn, to_policy
-from .errors import InvalidInput, NoSuchEntity
+from .errors import EntityAlreadyExists, InvalidInput, NoSuchEntity, check_input
 from .ids import Prefix
 from .inline import inline_of
 from .model import PolicyText
@@ -36,6 +42,7 @@ from .profiles import profiles_of_role
 from .tags import get_tags
 from .tx import Tx
 
+Shape = Any  # botocore.model.Shape (botocore has no type hints)
 FILTERS = ("User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy")
 
 
@@ -175,36 +182,213 @@ def _text(doc: Any) -> str:
     return text
 
 
+def _parse_date(value: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _date(value: Any, default: datetime) -> datetime:
     if isinstance(value, datetime):
-        return value
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, str):
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return _parse_date(value) or default
     return default
 
 
+def _invalid(where: str, problem: str) -> InvalidInput:
+    return InvalidInput(f"Not a GetAccountAuthorizationDetails document: {where} {problem}.")
+
+
+def _check_shape(value: Any, shape: Shape, where: str) -> None:
+    """``value`` against a botocore shape; documents may be decoded JSON, times ISO-8601 text."""
+    kind = shape.type_name
+    if shape.name == "policyDocumentType":
+        if not isinstance(value, Mapping | str):
+            raise _invalid(where, "must be a policy document (JSON object or text)")
+        return
+    if kind == "structure":
+        if not isinstance(value, Mapping):
+            raise _invalid(where, "must be an object")
+        for key in value:
+            if key not in shape.members:
+                raise _invalid(where, f"has no member {key!r} in {shape.name}")
+        for member in shape.required_members:
+            if value.get(member) is None:
+                raise _invalid(where, f"lacks the required member {member!r}")
+        for key, item in value.items():
+            if item is not None:
+                _check_shape(item, shape.members[key], f"{where}.{key}")
+    elif kind == "list":
+        if not isinstance(value, list):
+            raise _invalid(where, "must be a list")
+        for i, item in enumerate(value):
+            _check_shape(item, shape.member, f"{where}[{i}]")
+    elif kind == "map":
+        if not isinstance(value, Mapping):
+            raise _invalid(where, "must be an object")
+    elif kind == "string":
+        if not isinstance(value, str):
+            raise _invalid(where, "must be a string")
+        if shape.enum and value not in shape.enum:
+            raise _invalid(where, f"must be one of {', '.join(shape.enum)}")
+    elif kind == "timestamp":
+        if not isinstance(value, datetime) and not (isinstance(value, str)
+                                                     and _parse_date(value) is not None):
+            raise _invalid(where, "must be an ISO-8601 time")
+    elif kind == "boolean":
+        if not isinstance(value, bool):
+            raise _invalid(where, "must be true or false")
+    elif kind in ("integer", "long"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _invalid(where, "must be an integer")
+
+
+def _version_number(version_id: Any, where: str) -> int:
+    found = _VERSION_ID.fullmatch(version_id) if isinstance(version_id, str) else None
+    if found is None:
+        raise _invalid(where, f"has the invalid version id {version_id!r}")
+    return int(found.group(1))
+
+
+def check_details(tx: Tx, details: Any) -> None:
+    """Refuse, with a precise error, a document ``import_details`` cannot load into this account."""
+    shape = _gaad_shape()
+    if not isinstance(details, Mapping):
+        raise _invalid("the document", "must be a JSON object")
+    _check_shape(details, shape, "the document")
+    conn, account = tx.conn, tx.account_id
+    seen: dict[str, set[str]] = {}
+
+    def fresh(kind: str, table: Any, name: str, taken: str) -> None:
+        names = seen.setdefault(kind, set())
+        if name.lower() in names or name_taken(conn, table, account, name):
+            raise EntityAlreadyExists(taken)
+        names.add(name.lower())
+
+    for i, p in enumerate(details.get("Policies") or []):
+        where = f"Policies[{i}]"
+        arn = p.get("Arn")
+        parsed = ids.parse_arn(arn) if isinstance(arn, str) else None
+        if parsed is None or parsed.kind != "policy":
+            raise _invalid(f"{where}.Arn", "must be a policy ARN")
+        if parsed.account == ids.AWS_MANAGED:
+            continue
+        name = p.get("PolicyName") or parsed.name
+        check_input("iam", "CreatePolicy", PolicyName=name, Path=p.get("Path"),
+                    Description=p.get("Description"))
+        versions = p.get("PolicyVersionList") or []
+        if not versions:
+            raise _invalid(f"{where}.PolicyVersionList", "must hold the policy's versions")
+        numbers = [_version_number(v.get("VersionId"), f"{where}.PolicyVersionList")
+                   for v in versions]
+        if any(v.get("Document") is None for v in versions):
+            raise _invalid(f"{where}.PolicyVersionList", "lacks a version's Document")
+        if len(set(numbers)) != len(numbers) or len(numbers) > VERSIONS_PER_POLICY:
+            raise _invalid(f"{where}.PolicyVersionList",
+                           f"must hold at most {VERSIONS_PER_POLICY} distinct versions")
+        default = p.get("DefaultVersionId", versions[0].get("VersionId"))
+        if default not in {v.get("VersionId") for v in versions}:
+            raise _invalid(f"{where}.DefaultVersionId", "must name one of its versions")
+        fresh("policy", s.policies, name,
+              f"A policy called {name} already exists. Duplicate names are not allowed.")
+    for i, g in enumerate(details.get("GroupDetailList") or []):
+        _links(g, f"GroupDetailList[{i}]")
+        _names(g, "GroupName", f"GroupDetailList[{i}]")
+        check_input("iam", "CreateGroup", GroupName=g["GroupName"], Path=g.get("Path"))
+        _inline_names(g.get("GroupPolicyList"), "PutGroupPolicy", "GroupName", g["GroupName"])
+        fresh("group", s.groups, g["GroupName"],
+              f"Group with name {g['GroupName']} already exists.")
+    for i, u in enumerate(details.get("UserDetailList") or []):
+        _links(u, f"UserDetailList[{i}]")
+        _names(u, "UserName", f"UserDetailList[{i}]")
+        check_input("iam", "CreateUser", UserName=u["UserName"], Path=u.get("Path"),
+                    Tags=u.get("Tags") or None)
+        _inline_names(u.get("UserPolicyList"), "PutUserPolicy", "UserName", u["UserName"])
+        fresh("user", s.users, u["UserName"], f"User with name {u['UserName']} already exists.")
+    for i, r in enumerate(details.get("RoleDetailList") or []):
+        _links(r, f"RoleDetailList[{i}]")
+        _names(r, "RoleName", f"RoleDetailList[{i}]")
+        if r.get("AssumeRolePolicyDocument") is None:
+            raise _invalid(f"RoleDetailList[{i}]", "lacks its AssumeRolePolicyDocument")
+        check_input("iam", "CreateRole", RoleName=r["RoleName"], Path=r.get("Path"),
+                    Tags=r.get("Tags") or None)
+        _inline_names(r.get("RolePolicyList"), "PutRolePolicy", "RoleName", r["RoleName"])
+        fresh("role", s.roles, r["RoleName"], f"Role with name {r['RoleName']} already exists.")
+        for ip in r.get("InstanceProfileList") or []:
+            name = ip["InstanceProfileName"]
+            check_input("iam", "CreateInstanceProfile", InstanceProfileName=name,
+                        Path=ip.get("Path"))
+            if name.lower() not in seen.get("profile", set()):
+                fresh("profile", s.instance_profiles, name,
+                      f"Instance Profile {name} already exists.")
+
+
+def _links(entity: Mapping[str, Any], where: str) -> None:
+    """Attachments and a boundary must name their policy (the model makes neither required)."""
+    for j, a in enumerate(entity.get("AttachedManagedPolicies") or []):
+        if not a.get("PolicyArn"):
+            raise _invalid(f"{where}.AttachedManagedPolicies[{j}]", "lacks its PolicyArn")
+    bound = entity.get("PermissionsBoundary")
+    if bound is not None and not bound.get("PermissionsBoundaryArn"):
+        raise _invalid(f"{where}.PermissionsBoundary", "lacks its PermissionsBoundaryArn")
+
+
+def _names(entity: Mapping[str, Any], key: str, where: str) -> None:
+    if not isinstance(entity.get(key), str):
+        raise _invalid(where, f"lacks its {key}")
+
+
+def _inline_names(policies: Any, operation: str, owner_key: str, owner: str) -> None:
+    for p in policies or []:
+        if p.get("PolicyName") is None or p.get("PolicyDocument") is None:
+            raise _invalid(f"the inline policies of {owner}", "need PolicyName and PolicyDocument")
+        check_input("iam", operation, **{owner_key: owner, "PolicyName": p["PolicyName"]})
+
+
+_VERSION_ID = re.compile(r"v([1-9][0-9]*)(?:\.[A-Za-z0-9-]*)?")
+
+
+def _gaad_shape() -> Shape:
+    from botocore.model import ServiceModel
+
+    from .awsmodel import service_model
+
+    global _GAAD
+    if _GAAD is None:
+        model = ServiceModel(dict(service_model("iam")), service_name="iam")
+        _GAAD = model.operation_model("GetAccountAuthorizationDetails").output_shape
+    return _GAAD
+
+
+_GAAD: Shape | None = None
+
+
 def import_details(tx: Tx, details: Mapping[str, Any]) -> None:
+    check_details(tx, details)
     conn, account = tx.conn, tx.account_id
     policy_ids: dict[str, str] = {}  # source ARN → policy id here
 
-    for p in details.get("Policies", []):
+    for p in details.get("Policies") or []:
         parsed = ids.parse_arn(p["Arn"])
         if parsed is None:
             raise InvalidInput(f"Invalid policy ARN {p['Arn']}.")
         if parsed.account == ids.AWS_MANAGED:
             continue
         pid = ids.unique_id(Prefix.POLICY)
-        versions = p.get("PolicyVersionList", [])
-        numbers = [int(v["VersionId"][1:]) for v in versions] or [1]
+        name, path = p.get("PolicyName") or parsed.name, p.get("Path") or "/"
+        versions = p.get("PolicyVersionList") or []
+        numbers = [_version_number(v["VersionId"], "PolicyVersionList") for v in versions]
         conn.execute(s.policies.insert().values(
-            id=pid, account_id=account, name=p["PolicyName"], name_lower=p["PolicyName"].lower(),
-            path=p.get("Path", "/"), arn=ids.arn(account, "policy", p.get("Path", "/"),
-                                                  p["PolicyName"]),
-            description=p.get("Description"), default_version=p.get("DefaultVersionId", "v1"),
-            next_version=max(numbers) + 1, is_attachable=p.get("IsAttachable", True),
+            id=pid, account_id=account, name=name, name_lower=name.lower(), path=path,
+            arn=ids.arn(account, "policy", path, name), description=p.get("Description"),
+            default_version=p.get("DefaultVersionId") or versions[0]["VersionId"],
+            next_version=max(numbers) + 1, is_attachable=p.get("IsAttachable", True) is not False,
             created_at=_date(p.get("CreateDate"), tx.now),
             updated_at=_date(p.get("UpdateDate"), tx.now)))
-        for v in sorted(versions, key=lambda v: int(v["VersionId"][1:])):
+        for v in sorted(versions, key=lambda v: _version_number(v["VersionId"], "")):
             text = document(_text(v["Document"]), PolicyKind.IDENTITY, MANAGED_POLICY_SIZE)
             conn.execute(s.policy_versions.insert().values(
                 policy_id=pid, version_id=v["VersionId"], document=text,
@@ -242,22 +426,22 @@ def import_details(tx: Tx, details: Mapping[str, Any]) -> None:
         return policy_id(given["PermissionsBoundaryArn"]) if given else None
 
     group_ids: dict[str, str] = {}
-    for g in details.get("GroupDetailList", []):
+    for g in details.get("GroupDetailList") or []:
         gid = ids.unique_id(Prefix.GROUP)
         conn.execute(s.groups.insert().values(
             id=gid, account_id=account, name=g["GroupName"], name_lower=g["GroupName"].lower(),
-            path=g.get("Path", "/"), created_at=_date(g.get("CreateDate"), tx.now)))
+            path=g.get("Path") or "/", created_at=_date(g.get("CreateDate"), tx.now)))
         group_ids[g["GroupName"].lower()] = gid
         inline("group_id", gid, g.get("GroupPolicyList"))
         attach("group_id", gid, g.get("AttachedManagedPolicies"))
 
-    for u in details.get("UserDetailList", []):
+    for u in details.get("UserDetailList") or []:
         uid = ids.unique_id(Prefix.USER)
         conn.execute(s.users.insert().values(
             id=uid, account_id=account, name=u["UserName"], name_lower=u["UserName"].lower(),
-            path=u.get("Path", "/"), created_at=_date(u.get("CreateDate"), tx.now),
+            path=u.get("Path") or "/", created_at=_date(u.get("CreateDate"), tx.now),
             boundary_policy_id=boundary(u.get("PermissionsBoundary"))))
-        for name in u.get("GroupList", []):
+        for name in u.get("GroupList") or []:
             if name.lower() not in group_ids:
                 raise NoSuchEntity(f"The group with name {name} cannot be found.")
             conn.execute(s.group_members.insert().values(group_id=group_ids[name.lower()],
@@ -267,21 +451,21 @@ def import_details(tx: Tx, details: Mapping[str, Any]) -> None:
         tags(uid, u.get("Tags"))
 
     profiles: dict[str, str] = {}
-    for r in details.get("RoleDetailList", []):
+    for r in details.get("RoleDetailList") or []:
         rid = ids.unique_id(Prefix.ROLE)
         trust = document(_text(r["AssumeRolePolicyDocument"]), PolicyKind.TRUST)
         last = r.get("RoleLastUsed") or {}
         conn.execute(s.roles.insert().values(
             id=rid, account_id=account, name=r["RoleName"], name_lower=r["RoleName"].lower(),
-            path=r.get("Path", "/"), created_at=_date(r.get("CreateDate"), tx.now),
+            path=r.get("Path") or "/", created_at=_date(r.get("CreateDate"), tx.now),
             trust_policy=trust, description=None, max_session_duration=3600,
             boundary_policy_id=boundary(r.get("PermissionsBoundary")),
-            last_used_at=_date(last["LastUsedDate"], tx.now) if "LastUsedDate" in last else None,
+            last_used_at=_date(last["LastUsedDate"], tx.now) if last.get("LastUsedDate") else None,
             last_used_region=last.get("Region")))
         inline("role_id", rid, r.get("RolePolicyList"))
         attach("role_id", rid, r.get("AttachedManagedPolicies"))
         tags(rid, r.get("Tags"))
-        for ip in r.get("InstanceProfileList", []):
+        for ip in r.get("InstanceProfileList") or []:
             key = ip["InstanceProfileName"].lower()
             if key in profiles:
                 continue

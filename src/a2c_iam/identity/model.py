@@ -44,8 +44,14 @@ def render_document(text: str, form: DocumentForm) -> Any:
     return PolicyText(text)
 
 
+#: Values that ``render`` hands back as they are (the bulk of any output): checked first.
+_LEAVES = frozenset({str, int, bool, float, datetime, type(None)})
+
+
 def render(value: Any, form: DocumentForm) -> Any:
     """An operation's output with every model value and ``PolicyText`` rendered in ``form``."""
+    if type(value) in _LEAVES:
+        return value
     if isinstance(value, PolicyText):
         return render_document(str(value), form)
     if isinstance(value, dict):

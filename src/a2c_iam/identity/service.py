@@ -69,6 +69,8 @@ GENERATION_TTL = 1.0
 _UNCACHED = frozenset({"GetAccessKeyLastUsed", "GetRole", "GetAccountAuthorizationDetails",
                        "SimulatePrincipalPolicy", "SimulateCustomPolicy",
                        "GetContextKeysForPrincipalPolicy", "GetContextKeysForCustomPolicy"})
+#: STS reads whose answer depends only on the caller (part of the cache key) and the account.
+_CACHED_STS = frozenset({"GetCallerIdentity"})
 RESULT_CACHE_SIZE = 4096
 #: Seconds between two last-use records of one access key.
 KEY_USE_INTERVAL = 60.0
@@ -121,6 +123,7 @@ class IdentityService:
         self._callers: dict[str, tuple[ResolvedCaller, int]] = {}
         self._results: dict[tuple[Any, ...], tuple[int, Any]] = {}
         self._key_use: dict[str, float] = {}
+        self._targets: Any = None  # authz.TargetCache, made on first use (authz is optional)
         with db.write() as conn:
             from .managed import ensure_aws_managed
 
@@ -153,8 +156,13 @@ class IdentityService:
 
     def create_account(self, account_id: str | None = None, *,
                        root_key: tuple[str, str] | None = None,
-                       alias: str | None = None) -> NewAccount:
-        """A new account with a root access key (the secret is shown once, in the result)."""
+                       alias: str | None = None,
+                       details: Mapping[str, Any] | None = None) -> NewAccount:
+        """A new account with a root access key (the secret is shown once, in the result).
+
+        ``details`` (a GetAccountAuthorizationDetails document) fills the account in the same
+        transaction: a document that cannot be imported leaves no account behind.
+        """
         from .keys import insert_key
 
         account = account_id or ids.account_id()
@@ -172,6 +180,12 @@ class IdentityService:
 
                 create_account_alias(tx, account_alias=alias)
             _audit(tx, "CreateAccount", "Success", ids.root_arn(account))
+            if details is not None:
+                from .export import import_details
+
+                self._bump(conn, account)
+                import_details(tx, details)
+                _audit(tx, "ImportAuthorizationDetails", "Success", ids.root_arn(account))
         return NewAccount(account, key_id, secret)
 
     def accounts(self) -> list[str]:
@@ -198,9 +212,20 @@ class IdentityService:
         kwargs = self._arguments(op, params)
         now = datetime.now(UTC)
         cache_key = self._cache_key(op, ctx, kwargs)
-        if cache_key is not None and ctx.caller is None:
+        if cache_key is not None:
             hit = self._cached(cache_key, ctx.account_id)
             if hit is not None:
+                if ctx.caller is not None:
+                    # Authorised as always; the store is read only if the decision needs it
+                    # (the target's path or tags), not to answer.
+                    lazy = _LazyRead(self.db)
+                    try:
+                        with self._translated():
+                            self._authorize(lazy, ctx, service, operation, params,  # type: ignore[arg-type]
+                                            context)
+                    finally:
+                        lazy.close()
+                    self._note_key_use(ctx.caller, service, context, now)
                 return dict(render(hit, documents))
         try:
             with self._translated(), (self.db.write() if op.writes else self.db.read()) as conn:
@@ -362,7 +387,8 @@ class IdentityService:
     def _cache_key(self, op: Operation, ctx: CallContext, kwargs: Mapping[str, Any],
                    ) -> tuple[Any, ...] | None:
         """The key of a cacheable read: its answer depends only on the account's state."""
-        if op.writes or op.service != "iam" or op.name in _UNCACHED:
+        if op.writes or op.name in _UNCACHED or (op.service != "iam"
+                                                 and op.name not in _CACHED_STS):
             return None
         return (op.name, ctx.account_id, ctx.caller_arn, repr(sorted(kwargs.items())))
 
@@ -382,7 +408,10 @@ class IdentityService:
         authz = _module("authz")
         if authz is None:
             return
-        authz.authorize(conn, ctx.caller, service, operation, params, dict(context or {}))
+        if self._targets is None:
+            self._targets = authz.TargetCache(self._generation)
+        authz.authorize(conn, ctx.caller, service, operation, params, dict(context or {}),
+                        self._targets)
 
     def _bump(self, conn: Connection, account_id: str) -> None:
         gen = lock_account(conn, account_id)
@@ -415,6 +444,26 @@ class IdentityService:
     @staticmethod
     def _translated() -> Any:
         return _StoreErrors()
+
+
+class _LazyRead:
+    """A read transaction opened on first use, for work that often needs none."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._scope: Any = None
+        self._conn: Connection | None = None
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        if self._conn is None:
+            self._scope = self._db.read()
+            self._conn = self._scope.__enter__()
+        return self._conn.execute(*args, **kwargs)
+
+    def close(self) -> None:
+        if self._scope is not None:
+            self._scope.__exit__(None, None, None)
+            self._scope = self._conn = None
 
 
 class _StoreErrors:
