@@ -2,6 +2,7 @@
 
     pip install -e '.[bench]'            # moto[server]
     python benchmarks/server.py [--seconds 4] [--rounds 4] [--users 50] [--clients 1,4] [--db sqlite|URL]
+                                [--caller root|user]
 
 Both servers run as their own processes on loopback, each with its out-of-the-box settings
 (``a2c-iam serve`` over a SQLite file, request log off; ``moto_server``). Each is given the same
@@ -10,8 +11,11 @@ asks each operation for ``--seconds``: a SigV4-signed request built by botocore,
 keep-alive HTTP connection per client thread (the signature is renewed every few seconds, as
 an SDK would), and every response is checked for status 200.
 
-a2c-iam verifies every signature and authorises every call with the policy engine; moto accepts
-any signature and authorises nothing, so the comparison is conservative. The figures are requests
+a2c-iam verifies every signature and authorises every call; moto accepts any signature and
+authorises nothing, so the comparison is conservative. ``--caller root`` (the default) signs as
+the account's root user, whom IAM lets do anything in the account; ``--caller user`` signs as an
+IAM user with ``IAMReadOnlyAccess`` attached, so that every call is decided by the policy engine
+over the user's stored policies (moto is sent the same requests). The figures are requests
 per second and p50/p99 latency in milliseconds, and the ratio a2c-iam / moto for each operation.
 Not part of the test suite: the ratios are what matters, not the absolute times.
 """
@@ -134,11 +138,25 @@ def drive(port: int, op: tuple[str, str, dict[str, str]], key: tuple[str, str], 
 
 
 def populate(port: int, key: tuple[str, str], users: int) -> None:
-    iam = boto3.client("iam", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
-                       aws_access_key_id=key[0], aws_secret_access_key=key[1],
-                       config=Config(retries={"max_attempts": 1}))
+    iam = _iam(port, key)
     for i in range(users):
         iam.create_user(UserName=f"bench-user-{i:04d}", Path="/bench/")
+
+
+def _iam(port: int, key: tuple[str, str]):  # type: ignore[no-untyped-def]
+    return boto3.client("iam", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                        aws_access_key_id=key[0], aws_secret_access_key=key[1],
+                        config=Config(retries={"max_attempts": 1}))
+
+
+def reader_key(port: int, root: tuple[str, str]) -> tuple[str, str]:
+    """An IAM user with IAMReadOnlyAccess, and its access key (made through the API)."""
+    iam = _iam(port, root)
+    iam.create_user(UserName="bench-reader")
+    iam.attach_user_policy(UserName="bench-reader",
+                           PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    made = iam.create_access_key(UserName="bench-reader")["AccessKey"]
+    return made["AccessKeyId"], made["SecretAccessKey"]
 
 
 def main() -> None:
@@ -148,6 +166,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4, help="alternations between servers")
     parser.add_argument("--clients", default="1,4", help="client threads, comma-separated runs")
     parser.add_argument("--db", default="sqlite", help="sqlite (a temporary file) or a URL")
+    parser.add_argument("--caller", choices=("root", "user"), default="root",
+                        help="sign as the root user, or as an IAM user with IAMReadOnlyAccess")
     args = parser.parse_args()
     key = ("AKIA" + secrets.token_hex(8).upper(), secrets.token_urlsafe(30)[:40])
     work = tempfile.mkdtemp(prefix="a2c-iam-bench-")
@@ -162,8 +182,11 @@ def main() -> None:
     try:
         for server in (ours, moto):
             populate(server.port, key, args.users)
+        if args.caller == "user":
+            key = reader_key(ours.port, key)  # moto checks no signature: the same key does
         print(f"{args.users} users; {args.seconds:g} s per operation; signed requests over "
-              "keep-alive connections; status 200 checked on every response")
+              "keep-alive connections; status 200 checked on every response; caller: "
+              f"{'root user' if args.caller == 'root' else 'IAM user with IAMReadOnlyAccess'}")
         print(f"{'operation':<18} {'clients':>7} {'server':<8} {'req/s':>9} {'p50 ms':>8} "
               f"{'p99 ms':>8}   ratio")
         for clients in (int(c) for c in args.clients.split(",")):

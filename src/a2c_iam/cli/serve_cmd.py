@@ -76,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
         if not known or (args.account_id and args.account_id not in known):
             from .account_cmd import create_and_show
 
-            status = create_and_show(svc, args.account_id, root_key, args.write_profile)
+            status = create_and_show(svc, args.account_id, root_key, args.write_profile,
+                                     endpoint=f"http://{_url_host(args.host)}:{args.port}")
             if status:
                 return status
             known = svc.accounts()
@@ -86,6 +87,15 @@ def run(args: argparse.Namespace) -> int:
         return _serve(svc, args, known)
     finally:
         svc.close()
+
+
+def _url_host(host: str) -> str:
+    """``host`` as it goes in a URL (IPv6 in brackets; a wildcard address as loopback)."""
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
 
 
 def _serve(svc: object, args: argparse.Namespace, accounts: list[str]) -> int:
