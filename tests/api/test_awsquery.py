@@ -70,14 +70,22 @@ def normal(value: Any) -> Any:
 _NOTHING = object()
 
 
-def on_the_wire(value: Any) -> Any:
+def on_the_wire(value: Any, shape: Shape) -> Any:
     """What the query protocol can carry: an empty structure sends no parameter at all (an empty
-    list sends ``Name=``), so a list of empty structures vanishes too."""
-    if isinstance(value, dict):
-        kept = {k: w for k, v in value.items() if (w := on_the_wire(v)) is not _NOTHING}
+    list sends ``Name=``), so a list of empty structures vanishes too; a map sends each key, so an
+    entry whose value is an empty structure arrives as that key with an empty structure."""
+    kind = shape.type_name
+    if kind == "structure":
+        members = shape.members  # type: ignore[attr-defined]
+        kept = {k: w for k, v in value.items()
+                if (w := on_the_wire(v, members[k])) is not _NOTHING}
         return kept or _NOTHING
-    if isinstance(value, list) and value:
-        items = [w for v in value if (w := on_the_wire(v)) is not _NOTHING]
+    if kind == "map":
+        entries = {k: on_the_wire(v, shape.value) for k, v in value.items()}  # type: ignore[attr-defined]
+        return {k: ({} if w is _NOTHING else w) for k, w in entries.items()} or _NOTHING
+    if kind == "list" and value:
+        items = [w for v in value
+                 if (w := on_the_wire(v, shape.member)) is not _NOTHING]  # type: ignore[attr-defined]
         return items or _NOTHING
     return value
 
@@ -108,7 +116,8 @@ def test_reads_what_botocore_serializes(case: tuple[awsquery.Operation, dict[str
     pairs = parse_qsl(urlencode(body), keep_blank_values=True)
     decoded, problems = awsquery.decode(op, pairs)
     assert all(p.endswith("Member must not be null") for p in problems)  # generated sparsely
-    wire = on_the_wire(params)
+    shape = op.model.input_shape
+    wire = _NOTHING if shape is None else on_the_wire(params, shape)
     assert normal(decoded) == normal({} if wire is _NOTHING else wire)
 
 
@@ -185,3 +194,30 @@ def test_error_response_is_what_botocore_reads() -> None:
     assert parsed["ResponseMetadata"]["RequestId"] == "r-2"
     xml = awsquery.serialize_error("sts", ApiError("InternalFailure", "x", 500, sender=False), "r")
     assert b"<Type>Receiver</Type>" in xml and b"sts.amazonaws.com/doc/2011-06-15/" in xml
+
+
+def test_a_map_entry_without_its_value() -> None:
+    """botocore sends ``{"A": {}}`` of a map of structures as the key alone (newer IAM models
+    have such maps); a key without a value of any other kind is a missing member."""
+    from botocore.model import DenormalizedStructureBuilder, OperationModel, ServiceModel
+
+    def operation(value: dict[str, Any]) -> awsquery.Operation:
+        shape = DenormalizedStructureBuilder().with_members({
+            "Values": {"type": "map", "key": {"type": "string"}, "value": value}}).build_model()
+        service = ServiceModel({"metadata": {"protocol": "query", "apiVersion": "2010-05-08"},
+                                "operations": {}, "shapes": {}})
+        model = OperationModel({"name": "Probe", "input": {"shape": "ProbeInput"}}, service)
+        model.__dict__["input_shape"] = shape  # the probe's own shape, not a service's
+        return awsquery.Operation("iam", "Probe", model)
+
+    of_structures = operation({"type": "structure", "members": {"N": {"type": "string"}}})
+    body = SERIALIZER.serialize_to_request({"Values": {"A": {}}}, of_structures.model)["body"]
+    assert {k: v for k, v in body.items() if k.startswith("Values")} == {
+        "Values.entry.1.key": "A"}
+    decoded, problems = awsquery.decode(of_structures, list(body.items()))
+    assert decoded["Values"] == {"A": {}} and problems == []
+
+    decoded, problems = awsquery.decode(operation({"type": "string"}),
+                                        [("Values.entry.1.key", "A")])
+    assert decoded.get("Values", {}) == {}
+    assert problems and problems[0].endswith("Member must not be null"), problems

@@ -204,8 +204,13 @@ class _Parser:
             if key_node is None or key_node.value is None:
                 self.bad(None, f"{label}.{i}.key", "not be null")
                 continue
-            out[key_node.value] = (None if value_node is None
-                                   else self.value(value_shape, value_node, f"{label}.{i}.value"))
+            if value_node is None:
+                if value_shape.type_name != "structure":
+                    self.bad(None, f"{label}.{i}.value", "not be null")
+                    continue
+                # botocore sends an empty structure as no parameter at all: only the key arrives.
+                value_node = _Node()
+            out[key_node.value] = self.value(value_shape, value_node, f"{label}.{i}.value")
         return out
 
 
