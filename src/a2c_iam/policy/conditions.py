@@ -24,23 +24,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .dates import parse_date
-from .grammar import FAMILY_OF, NEGATED_OPERATORS, VARIABLE_FAMILIES
+from .grammar import FAMILY_OF, NEGATED_OPERATORS, POSITIVE_OF, VARIABLE_FAMILIES
 from .match import resource_regex_pieces, string_like_regex
 from .model import Condition, ConditionValue
 from .request import ContextValue
 from .variables import Piece, has_variables, literal, substitute
-
-#: The positive operator each negated operator negates.
-POSITIVE = {
-    "StringNotEquals": "StringEquals",
-    "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
-    "StringNotLike": "StringLike",
-    "NumericNotEquals": "NumericEquals",
-    "DateNotEquals": "DateEquals",
-    "NotIpAddress": "IpAddress",
-    "ArnNotEquals": "ArnEquals",
-    "ArnNotLike": "ArnLike",
-}
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -169,7 +157,7 @@ class CompiledCondition:
     def __init__(self, condition: Condition, variables: bool) -> None:
         self.condition = condition
         self.negated = condition.base in NEGATED_OPERATORS
-        self.positive = POSITIVE.get(condition.base, condition.base)
+        self.positive = POSITIVE_OF.get(condition.base, condition.base)
         self.variables = (
             variables
             and FAMILY_OF[condition.base] in VARIABLE_FAMILIES

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
 
 VERSIONS = ("2008-10-17", "2012-10-17")
 TOP_ELEMENTS = frozenset({"Version", "Id", "Statement"})
@@ -29,11 +32,20 @@ OPERATOR_FAMILIES: dict[str, tuple[str, ...]] = {
 BASE_OPERATORS = frozenset(op for ops in OPERATOR_FAMILIES.values() for op in ops)
 FAMILY_OF = {op: family for family, ops in OPERATOR_FAMILIES.items() for op in ops}
 
+#: The positive operator each negated operator negates.
+POSITIVE_OF: Final[Mapping[str, str]] = MappingProxyType({
+    "StringNotEquals": "StringEquals",
+    "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
+    "StringNotLike": "StringLike",
+    "NumericNotEquals": "NumericEquals",
+    "DateNotEquals": "DateEquals",
+    "NotIpAddress": "IpAddress",
+    "ArnNotEquals": "ArnEquals",
+    "ArnNotLike": "ArnLike",
+})
+
 #: Operators whose result is negated: on a missing key they are true, over several values NOR.
-NEGATED_OPERATORS = frozenset(
-    {"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "NumericNotEquals",
-     "DateNotEquals", "NotIpAddress", "ArnNotEquals", "ArnNotLike"}
-)
+NEGATED_OPERATORS = frozenset(POSITIVE_OF)
 
 SET_OPERATORS = ("ForAnyValue", "ForAllValues")
 

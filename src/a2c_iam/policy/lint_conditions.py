@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 from .catalog import ActionInfo, Catalog
 from .dates import parse_date
 from .global_keys import CROSS_SERVICE_KEYS, GLOBAL_CONDITION_KEYS
-from .grammar import FAMILY_OF, NEGATED_OPERATORS
+from .grammar import FAMILY_OF, NEGATED_OPERATORS, POSITIVE_OF
 from .lint_checks import statement_action_infos
 from .model import Condition, ConditionValue
 
@@ -246,16 +246,6 @@ def _number(value: ConditionValue) -> Decimal | None:
 # --------------------------------------------------------------------------- contradictions
 
 
-_POSITIVE_OF: Final = {
-    "StringNotEquals": "StringEquals",
-    "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
-    "StringNotLike": "StringLike",
-    "NumericNotEquals": "NumericEquals",
-    "DateNotEquals": "DateEquals",
-    "NotIpAddress": "IpAddress",
-    "ArnNotEquals": "ArnEquals",
-    "ArnNotLike": "ArnLike",
-}
 _LOWER: Final = {"NumericGreaterThan": False, "NumericGreaterThanEquals": True,
                  "DateGreaterThan": False, "DateGreaterThanEquals": True}
 _UPPER: Final = {"NumericLessThan": False, "NumericLessThanEquals": True,
@@ -297,7 +287,7 @@ def _values(condition: Condition) -> set[object] | None:
 def _contradiction(group: list[Condition], single_valued: bool) -> tuple[Condition, str] | None:
     """The condition that contradicts another of the same key, with a reason, or None."""
     plain = _plain(group)
-    for negated, positive in _POSITIVE_OF.items():
+    for negated, positive in POSITIVE_OF.items():
         if negated in plain and positive in plain:
             wanted, refused = _values(plain[positive]), _values(plain[negated])
             if wanted is not None and refused is not None and wanted <= refused:

@@ -18,7 +18,7 @@ from typing import Any
 
 from .arn import account_of
 from .dates import parse_date
-from .grammar import NEGATED_OPERATORS
+from .grammar import NEGATED_OPERATORS, POSITIVE_OF
 from .model import Condition, Effect, Policy, Statement
 from .principals import Caller, Grant, excluded_by, grant_of, parse_caller
 from .request import ContextValue, Decision, Outcome, PolicySet, PolicyType, Request, StatementRef
@@ -129,12 +129,6 @@ def _one(base: str, req: Any, pol: list[Piece]) -> bool:
     raise ValueError(base)
 
 
-_POSITIVE = {"StringNotEquals": "StringEquals", "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
-             "StringNotLike": "StringLike", "NumericNotEquals": "NumericEquals",
-             "DateNotEquals": "DateEquals", "NotIpAddress": "IpAddress",
-             "ArnNotEquals": "ArnEquals", "ArnNotLike": "ArnLike"}
-
-
 def _condition(c: Condition, policy: Policy, context: Mapping[str, ContextValue]) -> bool:
     raw = context.get(c.key.lower())
     values = None if raw is None else (list(raw) if isinstance(raw, (list, tuple)) else [raw])
@@ -149,7 +143,7 @@ def _condition(c: Condition, policy: Policy, context: Mapping[str, ContextValue]
         if c.set_operator == "ForAnyValue":
             return False
         return negated
-    positive = _POSITIVE.get(c.base, c.base)
+    positive = POSITIVE_OF.get(c.base, c.base)
     substitutes = positive.startswith(("String", "Bool", "Arn"))
     policy_values = []
     for v in c.values:
