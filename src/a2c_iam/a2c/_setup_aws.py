@@ -114,6 +114,19 @@ class Aws:
         found = self.call(self.sts, "get_caller_identity")
         return CallerIdentity(arn=found["Arn"], account=found["Account"], user_id=found["UserId"])
 
+    def caller_in(self, account: str, why: str, otherwise: str) -> CallerIdentity:
+        """The caller, refused (``AccountMismatch``) unless it is in ``account``, the choices':
+        setup and check both work in the account of the credentials. ``why`` says what a mismatch
+        breaks, ``otherwise`` the way out besides ``--account``."""
+        caller = self.caller()
+        if caller.account != account:
+            raise LiveError(
+                "AccountMismatch", f"the credentials are for account {caller.account} but the "
+                f"choices name account {account}; {why} (pass --account {caller.account}, or "
+                f"{otherwise})"
+            )
+        return caller
+
     def _translated(self, client: Any, operation: str) -> _Translate:
         return _Translate(self, client, operation)
 

@@ -166,13 +166,8 @@ def check_live(aws: Aws, choices: Choices, *, command: str | None = None,
                app_id: str = DEFAULT_APP_ID) -> LiveReport:
     """Who the credentials are, and which commands that identity can run (the rows
     ``check_policies`` gives for the same arguments), with the method that answered."""
-    caller = aws.caller()
-    if caller.account != choices.account:
-        raise LiveError(
-            "AccountMismatch", f"the credentials are for account {caller.account} but the choices "
-            f"name account {choices.account}; App2Container works in the account of its "
-            f"credentials (pass --account {caller.account}, or leave it out)"
-        )
+    caller = aws.caller_in(choices.account, "App2Container works in the account of its "
+                           "credentials", "leave it out")
     kind, principal = principal_arn(aws, caller)
     commands = _command_needs(choices, command, personas, app_id)
     if kind == "root":

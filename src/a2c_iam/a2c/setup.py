@@ -467,13 +467,7 @@ def plan_setup(aws: Aws, spec: SetupSpec) -> Plan:
     Raises :class:`LiveError` when the credentials are for another account than the policies'
     ARNs name, or when a name is taken by an entity this tool did not create.
     """
-    caller = aws.caller()
-    if caller.account != spec.account:
-        raise LiveError(
-            "AccountMismatch", f"the credentials are for account {caller.account} but the choices "
-            f"name account {spec.account}; the policies' ARNs would not match (pass --account "
-            f"{caller.account}, or other credentials)"
-        )
+    caller = aws.caller_in(spec.account, "the policies' ARNs would not match", "other credentials")
     plan = Plan(caller_arn=caller.arn)
     planner = _Planner(aws, spec, plan)
     planner.policies()

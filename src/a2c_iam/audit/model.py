@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -253,6 +253,15 @@ def _attached(item: Mapping[str, Any], owner: str) -> tuple[str, ...]:
                  if "PolicyArn" in a)
 
 
+def _principal_fields(item: Mapping[str, Any], kind: str, owner: str, problems: list[str]
+                     ) -> tuple[str, str, tuple[InlinePolicy, ...], tuple[str, ...]]:
+    """The id, path, inline and attached policies: the members ``GroupDetail``, ``UserDetail``
+    and ``RoleDetail`` share (``<Kind>Id``, ``<Kind>PolicyList``), read the same for all three."""
+    return (str(item.get(f"{kind}Id", "")), str(item.get("Path", "/")),
+            _inline(_seq(item, f"{kind}PolicyList", owner), owner, problems),
+            _attached(item, owner))
+
+
 def _boundary(item: Mapping[str, Any]) -> str | None:
     b = item.get("PermissionsBoundary")
     return str(b["PermissionsBoundaryArn"]) if isinstance(b, dict) and b.get(
@@ -326,61 +335,48 @@ def account_from_gaad(data: Any, account_id: str | None = None, source: str = ""
                 int(count) if isinstance(count, int) else None,
             )
 
+    def entries(kind: str) -> Iterator[tuple[Mapping[str, Any], str, str, str]]:
+        """``(item, name, arn, owner)`` for every entry of ``<Kind>DetailList`` over the pages,
+        its ``<Kind>Name`` and ``Arn`` required and the ARN noted."""
+        key = f"{kind}DetailList"
+        for page in pages:
+            for item in _items(page, key):
+                name = _require(item, f"{kind}Name", key)
+                arn = _require(item, "Arn", key)
+                note(arn)
+                yield item, name, arn, f"{kind.lower()} {name}"
+
     groups: dict[str, Group] = {}
-    for page in pages:
-        for item in _items(page, "GroupDetailList"):
-            name = _require(item, "GroupName", "GroupDetailList")
-            arn = _require(item, "Arn", "GroupDetailList")
-            note(arn)
-            owner = f"group {name}"
-            groups[name] = Group(
-                name, arn, str(item.get("GroupId", "")), str(item.get("Path", "/")),
-                _inline(_seq(item, "GroupPolicyList", owner), owner, problems),
-                _attached(item, owner),
-            )
+    for item, name, arn, owner in entries("Group"):
+        groups[name] = Group(name, arn, *_principal_fields(item, "Group", owner, problems))
 
     users: dict[str, User] = {}
-    for page in pages:
-        for item in _items(page, "UserDetailList"):
-            name = _require(item, "UserName", "UserDetailList")
-            arn = _require(item, "Arn", "UserDetailList")
-            note(arn)
-            owner = f"user {name}"
-            member_of = tuple(_seq(item, "GroupList", owner, objects=False))
-            users[name] = User(
-                name, arn, str(item.get("UserId", "")), str(item.get("Path", "/")),
-                _inline(_seq(item, "UserPolicyList", owner), owner, problems),
-                _attached(item, owner), member_of, _boundary(item),
-                _tags(item, owner), parse_time(item.get("CreateDate")),
-            )
-            for g in member_of:
-                if g in groups:
-                    groups[g].members.append(name)
-                else:
-                    problems.append(f"user {name}: member of group {g}, which the export lacks")
+    for item, name, arn, owner in entries("User"):
+        member_of = tuple(_seq(item, "GroupList", owner, objects=False))
+        users[name] = User(
+            name, arn, *_principal_fields(item, "User", owner, problems), member_of,
+            _boundary(item), _tags(item, owner), parse_time(item.get("CreateDate")),
+        )
+        for g in member_of:
+            if g in groups:
+                groups[g].members.append(name)
+            else:
+                problems.append(f"user {name}: member of group {g}, which the export lacks")
 
     roles: dict[str, Role] = {}
-    for page in pages:
-        for item in _items(page, "RoleDetailList"):
-            name = _require(item, "RoleName", "RoleDetailList")
-            arn = _require(item, "Arn", "RoleDetailList")
-            note(arn)
-            where = f"trust policy of role {name}"
-            raw_trust = item.get("AssumeRolePolicyDocument")
-            found = _document(raw_trust, where, problems) if raw_trust is not None else None
-            trust_doc = found or {}
-            trust = _parse(found, PolicyKind.TRUST, where, problems) if found else None
-            last = item.get("RoleLastUsed")
-            owner = f"role {name}"
-            roles[name] = Role(
-                name, arn, str(item.get("RoleId", "")), str(item.get("Path", "/")),
-                _inline(_seq(item, "RolePolicyList", owner), owner, problems),
-                _attached(item, owner), _boundary(item), trust_doc,
-                trust, _tags(item, owner),
-                parse_time(last.get("LastUsedDate")) if isinstance(last, dict) else None,
-                tuple(str(p.get("InstanceProfileName"))
-                      for p in _seq(item, "InstanceProfileList", owner)),
-            )
+    for item, name, arn, owner in entries("Role"):
+        where = f"trust policy of role {name}"
+        raw_trust = item.get("AssumeRolePolicyDocument")
+        found = _document(raw_trust, where, problems) if raw_trust is not None else None
+        trust = _parse(found, PolicyKind.TRUST, where, problems) if found else None
+        last = item.get("RoleLastUsed")
+        roles[name] = Role(
+            name, arn, *_principal_fields(item, "Role", owner, problems), _boundary(item),
+            found or {}, trust, _tags(item, owner),
+            parse_time(last.get("LastUsedDate")) if isinstance(last, dict) else None,
+            tuple(str(p.get("InstanceProfileName"))
+                  for p in _seq(item, "InstanceProfileList", owner)),
+        )
 
     for owner, attached in _attachments(users, groups, roles):
         for arn in attached:

@@ -4,13 +4,14 @@
 whether policy files let each command run. Every subcommand takes the same choice options
 (:func:`add_choice_options`), read from ``--choices FILE`` (TOML or JSON) with the flags
 overriding the file. Each subcommand is one ``_add_<name>`` / ``_run_<name>`` pair registered in
-:data:`SUBCOMMANDS`; add new ones there. The kit is imported inside the run functions only, so
-``a2c-iam --help`` stays fast.
+:data:`SUBCOMMANDS`; add new ones there, with :func:`_subparser` and :func:`_kit_errors`. The kit
+is imported inside the run functions only, so ``a2c-iam --help`` stays fast.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -39,6 +40,30 @@ def add_parser(sub: _Sub) -> None:
 def _no_subcommand(parser: argparse.ArgumentParser) -> int:
     parser.print_help()
     return 2
+
+
+def _subparser(sub: _Sub, name: str, help: str, description: str) -> argparse.ArgumentParser:
+    """A subcommand's parser, the choice options first: every subcommand takes them."""
+    p = sub.add_parser(name, help=help, description=description)
+    add_choice_options(p)
+    return p
+
+
+def _kit_errors(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """``run`` with the kit's errors (bad choices, an unknown command, a failed live call) made
+    input errors, exit status 2: the one place where the a2c layer's error root becomes the CLI's,
+    instead of a ``try`` around every call into the kit."""
+
+    @functools.wraps(run)
+    def converted(args: argparse.Namespace) -> int:
+        from ..a2c.errors import A2CError
+
+        try:
+            return run(args)
+        except A2CError as exc:
+            raise InputError(str(exc)) from exc
+
+    return converted
 
 
 # -- choices (shared by every subcommand) ----------------------------------------------------
@@ -90,50 +115,42 @@ def _choice_data(args: argparse.Namespace) -> dict[str, Any]:
 
 def load_choices(args: argparse.Namespace,
                  defaults: Callable[[set[str]], dict[str, Any]] | None = None) -> Any:
-    """The :class:`Choices` from ``--choices`` and the flags; bad choices are input errors.
+    """The :class:`Choices` from ``--choices`` and the flags; bad choices raise the kit's
+    ``ChoiceError`` (the run functions' :func:`_kit_errors` makes it an input error).
 
     ``defaults`` supplies, for the names of the required choices that neither gives, values of
     its own (the live commands take the account and Region from the credentials).
     """
     from ..a2c.choices import choices_from_mapping
-    from ..a2c.errors import A2CError
 
-    try:
-        data = _choice_data(args)
-        missing = {name for name in ("account", "region") if data.get(name) is None}
-        if defaults is not None and missing:
-            data.update(defaults(missing))
-        return choices_from_mapping(data)
-    except A2CError as exc:
-        raise InputError(str(exc)) from exc
+    data = _choice_data(args)
+    missing = {name for name in ("account", "region") if data.get(name) is None}
+    if defaults is not None and missing:
+        data.update(defaults(missing))
+    return choices_from_mapping(data)
 
 
 # -- policy ------------------------------------------------------------------------------------
 
 def _add_policy(sub: _Sub) -> None:
-    p = sub.add_parser(
-        "policy",
+    p = _subparser(
+        sub, "policy",
         help="the generated policy document(s) for a persona",
         description="Print the least-privilege policy for the persona (one JSON document; a JSON "
         "array of {PolicyName, PolicyDocument} when it had to be split), or write one file per "
         "policy with --out-dir. The deploy persona gets the seed's recommendation, the "
         "AdministratorAccess managed policy, with its warning.",
     )
-    add_choice_options(p)
     p.add_argument("--persona", choices=PERSONAS, default="general")
     p.add_argument("--out-dir", metavar="DIR", help="write NAME.json for each policy into DIR")
     p.set_defaults(func=_run_policy)
 
 
+@_kit_errors
 def _run_policy(args: argparse.Namespace) -> int:
-    from ..a2c.errors import A2CError
     from ..a2c.generate import generate_policies
 
-    choices = load_choices(args)
-    try:
-        policies = generate_policies(choices, args.persona)
-    except A2CError as exc:
-        raise InputError(str(exc)) from exc
+    policies = generate_policies(load_choices(args), args.persona)
     for policy in policies:
         for note in policy.notes:
             err(f"note: {policy.name}: {note}")
@@ -161,14 +178,13 @@ def _run_policy(args: argparse.Namespace) -> int:
 # -- commands ----------------------------------------------------------------------------------
 
 def _add_commands(sub: _Sub) -> None:
-    p = sub.add_parser(
-        "commands",
+    p = _subparser(
+        sub, "commands",
         help="which app2container command needs which permissions",
         description="For each app2container command that applies to the choices: the persona "
         "that runs it and the (action, resource) pairs it needs, with the section granting each "
         "('-' for needs only the deployment persona has).",
     )
-    add_choice_options(p)
     p.add_argument("--persona", choices=PERSONAS, help="only the commands this persona runs")
     p.add_argument("--command", dest="only_command", metavar="COMMAND",
                    help='only this command, e.g. "generate app-deployment"')
@@ -177,23 +193,20 @@ def _add_commands(sub: _Sub) -> None:
     p.set_defaults(func=_run_commands)
 
 
+@_kit_errors
 def _run_commands(args: argparse.Namespace) -> int:
     from ..a2c.choices import DEFAULT_APP_ID
     from ..a2c.commands import command_map, find_command
-    from ..a2c.errors import A2CError
 
     choices = load_choices(args)
     app_id = args.app_id or DEFAULT_APP_ID
-    try:
-        if args.only_command:
-            entries = [find_command(choices, args.only_command, app_id=app_id)]
-            if args.persona and entries[0].persona.value != args.persona:
-                raise InputError(f"'{entries[0].command}' is run by the {entries[0].persona.value} "
-                                 f"persona, not {args.persona}")
-        else:
-            entries = command_map(choices, args.persona, app_id=app_id)
-    except A2CError as exc:
-        raise InputError(str(exc)) from exc
+    if args.only_command:
+        entries = [find_command(choices, args.only_command, app_id=app_id)]
+        if args.persona and entries[0].persona.value != args.persona:
+            raise InputError(f"'{entries[0].command}' is run by the {entries[0].persona.value} "
+                             f"persona, not {args.persona}")
+    else:
+        entries = command_map(choices, args.persona, app_id=app_id)
     if args.json:
         out(json.dumps([
             {
@@ -226,14 +239,13 @@ def _table(rows: Sequence[Sequence[str]]) -> None:
 # -- check -------------------------------------------------------------------------------------
 
 def _add_check(sub: _Sub) -> None:
-    p = sub.add_parser(
-        "check",
+    p = _subparser(
+        sub, "check",
         help="do these policies let each app2container command run?",
         description="Evaluate every (action, resource) need of each command against the policy "
         "files with the IAM engine: allowed, or the exact pairs that are not. Exit status 1 "
         "when the command named with --command is not fully allowed.",
     )
-    add_choice_options(p)
     p.add_argument("--policy-file", nargs="+", metavar="FILE",
                    help="identity policy documents (JSON) the caller holds (or --profile / "
                    "--endpoint-url: ask a live endpoint about the credentials' identity)")
@@ -251,10 +263,10 @@ def _add_check(sub: _Sub) -> None:
     p.set_defaults(func=_run_check)
 
 
+@_kit_errors
 def _run_check(args: argparse.Namespace) -> int:
     from ..a2c.check import check_policies
     from ..a2c.choices import DEFAULT_APP_ID
-    from ..a2c.errors import A2CError
 
     if args.profile or args.endpoint_url:
         local_only = [flag for flag, value in (("--policy-file", args.policy_file),
@@ -272,12 +284,9 @@ def _run_check(args: argparse.Namespace) -> int:
     documents = [read_text(path) for path in args.policy_file]
     boundary = read_text(args.boundary_file) if args.boundary_file else None
     personas = [args.persona] if args.persona else ["general", "deploy"]
-    try:
-        results = check_policies(choices, documents, principal_arn=args.principal,
-                                 permission_boundary=boundary, command=args.only_command,
-                                 personas=personas, app_id=args.app_id or DEFAULT_APP_ID)
-    except A2CError as exc:
-        raise InputError(str(exc)) from exc
+    results = check_policies(choices, documents, principal_arn=args.principal,
+                             permission_boundary=boundary, command=args.only_command,
+                             personas=personas, app_id=args.app_id or DEFAULT_APP_ID)
     if args.json:
         out(json.dumps([
             {"command": r.command, "persona": r.persona.value, "allowed": r.allowed,
@@ -303,8 +312,8 @@ def _run_check(args: argparse.Namespace) -> int:
 def _add_setup(sub: _Sub) -> None:
     from ..a2c._setup_cli import add_setup_options
 
-    p = sub.add_parser(
-        "setup",
+    p = _subparser(
+        sub, "setup",
         help="create or repair the seed's policy, group, users and deployment user on an IAM "
         "endpoint",
         description="Create or update the general-purpose managed policy, the group with it "
@@ -313,20 +322,17 @@ def _add_setup(sub: _Sub) -> None:
         "run changes nothing; drift is reported and repaired. Entities not created by a2c-iam "
         "are never changed.",
     )
-    add_choice_options(p)
     add_setup_options(p)
-    p.set_defaults(func=lambda args: _run_live(args, "run_setup"))
+    p.set_defaults(func=_kit_errors(lambda args: _run_live(args, "run_setup")))
 
 
 def _run_live(args: argparse.Namespace, name: str) -> int:
+    """``_setup_cli.<name>`` with the choices, the live defaults filling in the account and
+    Region (under the caller's :func:`_kit_errors`: ``check`` or the ``setup`` lambda)."""
     from ..a2c import _setup_cli
-    from ..a2c.errors import A2CError
 
-    try:
-        choices = load_choices(args, lambda missing: _setup_cli.live_defaults(args, missing))
-        return int(getattr(_setup_cli, name)(args, choices, out))
-    except A2CError as exc:
-        raise InputError(str(exc)) from exc
+    choices = load_choices(args, lambda missing: _setup_cli.live_defaults(args, missing))
+    return int(getattr(_setup_cli, name)(args, choices, out))
 
 
 #: The subcommands, in help order: (name, add-parser function). Add new subcommands here.

@@ -119,20 +119,15 @@ def _choices(args: argparse.Namespace, account_id: str) -> Any:
     from ..a2c.choices import choices_from_mapping, parse_choices_document
     from ..a2c.errors import A2CError
 
-    data: dict[str, Any] = {}
-    if args.choices:
-        try:
-            data = parse_choices_document(read_text(args.choices), args.choices)
-        except A2CError as exc:
-            raise InputError(str(exc)) from exc
-    if args.target:
-        data["target"] = args.target
-    data.setdefault("target", "ecs")
-    data.setdefault("account", account_id)
-    if args.region:
-        data["region"] = args.region
-    data.setdefault("region", "us-east-1")
     try:
+        data = parse_choices_document(read_text(args.choices), args.choices) if args.choices else {}
+        if args.target:
+            data["target"] = args.target
+        data.setdefault("target", "ecs")
+        data.setdefault("account", account_id)
+        if args.region:
+            data["region"] = args.region
+        data.setdefault("region", "us-east-1")
         return choices_from_mapping(data)
     except A2CError as exc:
         raise InputError(str(exc)) from exc
@@ -230,18 +225,29 @@ def _request(args: argparse.Namespace) -> tuple[str, str]:
     return action, resource
 
 
-def _path_text(model: Any, path: Any) -> str:
-    return " → ".join(model.get(a).label for a in path.arns)
-
-
-def run_who_can(args: argparse.Namespace) -> int:
+def _question(args: argparse.Namespace) -> tuple[Any, str, str, dict[str, Any], Any]:
+    """What ``who-can`` and ``can`` both ask, checked in one order (the request, its context and
+    the resource policy before the account is read): the account's access model, ACTION,
+    RESOURCE, the context and the resource policy."""
     from ..audit import AccessModel
 
     action, resource = _request(args)
     context = _context(args.context)
     policy = _resource_policy(args)
-    account = _load(args)
-    model = AccessModel(account)
+    return AccessModel(_load(args)), action, resource, context, policy
+
+
+def _path_text(model: Any, path: Any) -> str:
+    return " → ".join(model.get(a).label for a in path.arns)
+
+
+def _statement_text(statement: Any) -> str:
+    """A deciding statement as the text output names it: its policy, and its Sid if it has one."""
+    return f"{statement.policy}" + (f" ({statement.sid})" if statement.sid else "")
+
+
+def run_who_can(args: argparse.Namespace) -> int:
+    model, action, resource, context, policy = _question(args)
     found = model.who_can(action, resource, context, policy)
     found.sort(key=lambda t: (len(t[1].arns), t[0].kind, t[0].name))
     if args.format == "json":
@@ -251,12 +257,12 @@ def run_who_can(args: argparse.Namespace) -> int:
             for p, path, d in found]}, indent=2))
         return 0
     if not found:
-        out(f"no principal of account {account.account_id} can {args.action} on {args.resource}")
+        out(f"no principal of account {model.account.account_id} can {args.action} on "
+            f"{args.resource}")
         return 0
     for p, path, decision in found:
         via = "" if path.direct else f"  via {_path_text(model, path)}"
-        why = ", ".join(f"{s.policy}" + (f" ({s.sid})" if s.sid else "")
-                        for s in decision.statements[:3])
+        why = ", ".join(_statement_text(s) for s in decision.statements[:3])
         out(f"{p.label}{via}  [{why}]")
     err(f"who-can: {len(found)} principal(s) ({sum(1 for _, pa, _ in found if pa.direct)} "
         "directly)")
@@ -264,13 +270,9 @@ def run_who_can(args: argparse.Namespace) -> int:
 
 
 def run_can(args: argparse.Namespace) -> int:
-    from ..audit import AccessModel, AuditInputError
+    from ..audit import AuditInputError
 
-    action, resource = _request(args)
-    context = _context(args.context)
-    policy = _resource_policy(args)
-    account = _load(args)
-    model = AccessModel(account)
+    model, action, resource, context, policy = _question(args)
     try:
         principal = model.find(args.principal)
     except AuditInputError as exc:
@@ -281,15 +283,14 @@ def run_can(args: argparse.Namespace) -> int:
         body["principal"] = principal.arn
         body["via"] = list(path.arns[1:]) if path is not None else []
         out(json.dumps(body, indent=2))
-    elif path is not None:
+        return 0 if path is not None else 1
+    if path is not None:
         via = "" if path.direct else f" via {_path_text(model, path)}"
         out(f"allowed: {principal.label} can {args.action} on {args.resource}{via}")
-        for s in decision.statements:
-            out(f"  {s.effect} {s.policy}" + (f" ({s.sid})" if s.sid else ""))
     else:
         out(f"{decision.decision.value}: {principal.label} cannot {args.action} on "
             f"{args.resource}" + (f" (denied by {', '.join(decision.denied_by)})"
                                   if decision.denied_by else ""))
-        for s in decision.statements:
-            out(f"  {s.effect} {s.policy}" + (f" ({s.sid})" if s.sid else ""))
+    for s in decision.statements:
+        out(f"  {s.effect} {_statement_text(s)}")
     return 0 if path is not None else 1
