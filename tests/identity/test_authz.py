@@ -6,24 +6,12 @@ makes them, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
+from policy_docs import allow, deny, doc
 
 from a2c_iam.identity import CallContext, IdentityError, IdentityService, authz
-
-
-def doc(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def allow(*actions: str, resource: Any = "*", **extra: Any) -> dict[str, Any]:
-    return {"Effect": "Allow", "Action": list(actions), "Resource": resource, **extra}
-
-
-def deny(*actions: str, resource: Any = "*", **extra: Any) -> dict[str, Any]:
-    return {"Effect": "Deny", "Action": list(actions), "Resource": resource, **extra}
 
 
 def login(svc: IdentityService, key_id: str) -> CallContext:

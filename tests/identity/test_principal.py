@@ -7,26 +7,14 @@ a wrong decision, not only as a wrong count.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
+from policy_docs import allow, deny, doc
 
 from a2c_iam.identity import CallContext, IdentityError, IdentityService
 from a2c_iam.identity import principal as pr
 from a2c_iam.policy import Request
-
-
-def doc(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def allow(*actions: str, resource: str = "*") -> dict[str, Any]:
-    return {"Effect": "Allow", "Action": list(actions), "Resource": resource}
-
-
-def deny(*actions: str, resource: str = "*") -> dict[str, Any]:
-    return {"Effect": "Deny", "Action": list(actions), "Resource": resource}
 
 
 def asks(caller: pr.ResolvedCaller, action: str, resource: str = "*",

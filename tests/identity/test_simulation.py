@@ -7,21 +7,10 @@ import json
 from typing import Any
 
 import pytest
+from policy_docs import allow, deny, doc
 
 from a2c_iam.identity import IdentityError, awsmodel
 from a2c_iam.identity.simulation import context_from_entries
-
-
-def doc(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def allow(*actions: str, resource: Any = "*", **extra: Any) -> dict[str, Any]:
-    return {"Effect": "Allow", "Action": list(actions), "Resource": resource, **extra}
-
-
-def deny(*actions: str, resource: Any = "*", **extra: Any) -> dict[str, Any]:
-    return {"Effect": "Deny", "Action": list(actions), "Resource": resource, **extra}
 
 
 def refused(call: Any, operation: str, **params: Any) -> IdentityError:

@@ -3,24 +3,16 @@ identity, chaining), GetSessionToken, GetCallerIdentity, expiry — on SQLite an
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from policy_docs import allow, doc
 from raw_store import raw_database, secret_forms
 from sqlalchemy import update
 
 from a2c_iam.identity import CallContext, IdentityError, IdentityService
 from a2c_iam.store import schema as s
-
-
-def doc(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def allow(*actions: str, resource: Any = "*", **extra: Any) -> dict[str, Any]:
-    return {"Effect": "Allow", "Action": list(actions), "Resource": resource, **extra}
 
 
 def trust(principal: Any, *actions: str, **extra: Any) -> str:

@@ -6,7 +6,7 @@ the texts IAM returns for them (``Cannot exceed quota for UsersPerAccount: 5000`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, func, select
@@ -15,8 +15,14 @@ from sqlalchemy.engine import Connection
 from a2c_iam.policy import PolicyKind, PolicyValidationError, validate_document
 from a2c_iam.policy.validate import policy_size
 
-from .errors import InvalidInput, LimitExceeded, from_policy_error
-from .tx import Tx, paginate
+from .errors import (
+    DeleteConflict,
+    EntityAlreadyExists,
+    InvalidInput,
+    LimitExceeded,
+    from_policy_error,
+)
+from .tx import Tx, paginate, path_filter
 
 # Account quotas.
 USERS_PER_ACCOUNT = 5000
@@ -81,8 +87,33 @@ def name_taken(conn: Connection, table: Table, account_id: str | None, name: str
     return conn.execute(select(table.c.id).where(*where).limit(1)).first() is not None
 
 
-def under_path(path: str, prefix: str | None) -> bool:
-    return prefix is None or path.startswith(prefix)
+def check_new(conn: Connection, table: Table, account_id: str, name: str, exists: str,
+              limit: int, quota_name: str) -> None:
+    """Refuse a new entity whose name the account has already (in any case), then one over the
+    account's quota: IAM checks in this order, so the name error wins when both apply."""
+    if name_taken(conn, table, account_id, name):
+        raise EntityAlreadyExists(exists)
+    check_count(conn, table, limit, quota_name, table.c.account_id == account_id)
+
+
+def check_unused(conn: Connection, column: str, entity_id: str,
+                 dependents: Sequence[tuple[Table, str]]) -> None:
+    """Refuse to delete an entity while a row of a ``dependents`` table names it in ``column``.
+
+    IAM's ``DeleteConflict`` names the first kind of dependent it finds, so each entity lists its
+    dependents in IAM's order, each with IAM's message.
+    """
+    for table, message in dependents:
+        if count(conn, table, table.c[column] == entity_id):
+            raise DeleteConflict(message)
+
+
+def rows_under(tx: Tx, table: Table, path_prefix: str | None) -> list[Any]:
+    """The account's rows of ``table`` under ``path_prefix``, in IAM's list order (by name)."""
+    prefix = path_filter(path_prefix)
+    rows = tx.conn.execute(select(table).where(table.c.account_id == tx.account_id)
+                           .order_by(table.c.name_lower)).all()
+    return [r for r in rows if r.path.startswith(prefix)]
 
 
 def page(items: Sequence[Any], key: str, marker: str | None, max_items: int | None,
@@ -93,11 +124,6 @@ def page(items: Sequence[Any], key: str, marker: str | None, max_items: int | No
     if found.marker is not None:
         out["Marker"] = found.marker
     return out
-
-
-def sorted_by_name(items: Iterable[Any], attr: str = "name") -> list[Any]:
-    """IAM lists entities in the order of their names (case-insensitively)."""
-    return sorted(items, key=lambda i: getattr(i, attr).lower())
 
 
 def set_target(tx: Tx, arn: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.engine import Connection, Row
 
 from a2c_iam.store import schema as s
@@ -22,46 +22,40 @@ from .tags import get_tags
 RowT = Row[Any]
 
 
-def user_row(conn: Connection, account_id: str, name: str) -> RowT:
+def _named_row(conn: Connection, table: Table, account_id: str, name: str, missing: str) -> RowT:
+    """The row of ``table`` in the account whose name is ``name`` in any case, else ``missing``."""
     row = conn.execute(
-        select(s.users).where(s.users.c.account_id == account_id,
-                              s.users.c.name_lower == name.lower())
+        select(table).where(table.c.account_id == account_id, table.c.name_lower == name.lower())
     ).first()
     if row is None:
-        raise NoSuchEntity(f"The user with name {name} cannot be found.")
+        raise NoSuchEntity(missing)
     return row
+
+
+def user_row(conn: Connection, account_id: str, name: str) -> RowT:
+    return _named_row(conn, s.users, account_id, name, f"The user with name {name} cannot be found.")
 
 
 def group_row(conn: Connection, account_id: str, name: str) -> RowT:
-    row = conn.execute(
-        select(s.groups).where(s.groups.c.account_id == account_id,
-                               s.groups.c.name_lower == name.lower())
-    ).first()
-    if row is None:
-        raise NoSuchEntity(f"The group with name {name} cannot be found.")
-    return row
+    return _named_row(conn, s.groups, account_id, name,
+                      f"The group with name {name} cannot be found.")
 
 
 def role_row(conn: Connection, account_id: str, name: str) -> RowT:
-    row = conn.execute(
-        select(s.roles).where(s.roles.c.account_id == account_id,
-                              s.roles.c.name_lower == name.lower())
-    ).first()
-    if row is None:
-        raise NoSuchEntity(f"The role with name {name} cannot be found.")
-    return row
+    return _named_row(conn, s.roles, account_id, name, f"The role with name {name} cannot be found.")
 
 
 def profile_row(conn: Connection, account_id: str, name: str) -> RowT:
-    row = conn.execute(
-        select(s.instance_profiles).where(
-            s.instance_profiles.c.account_id == account_id,
-            s.instance_profiles.c.name_lower == name.lower(),
-        )
-    ).first()
-    if row is None:
-        raise NoSuchEntity(f"Instance Profile {name} cannot be found.")
-    return row
+    return _named_row(conn, s.instance_profiles, account_id, name,
+                      f"Instance Profile {name} cannot be found.")
+
+
+_OWNER_ROWS = {"user": user_row, "group": group_row, "role": role_row}
+
+
+def owner_row(conn: Connection, account_id: str, kind: str, name: str) -> RowT:
+    """The user, group or role (``kind``, as in its ARN) that policies hang off."""
+    return _OWNER_ROWS[kind](conn, account_id, name)
 
 
 def find_policy(conn: Connection, account_id: str, arn: str) -> RowT | None:
@@ -88,6 +82,12 @@ def boundary_arn(conn: Connection, policy_id: str | None) -> str | None:
         select(s.policies.c.arn).where(s.policies.c.id == policy_id)
     ).scalar()
     return found
+
+
+def listed_user(row: RowT) -> User:
+    """A user as list calls show it: ListUsers and GetGroup return no tags and no boundary."""
+    return User(row.id, row.account_id, row.name, row.path,
+                ids.arn(row.account_id, "user", row.path, row.name), row.created_at)
 
 
 def to_user(conn: Connection, row: RowT, *, with_tags: bool = True) -> User:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from a2c_iam.store import schema as s
 
@@ -17,23 +17,30 @@ from .common import (
     GROUPS_PER_ACCOUNT,
     GROUPS_PER_USER,
     check_count,
-    count,
-    name_taken,
+    check_new,
+    check_unused,
     page,
+    rows_under,
     set_target,
 )
-from .entities import group_row, to_group, user_row
-from .errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
+from .entities import group_row, listed_user, to_group, user_row
+from .errors import NoSuchEntity
 from .ids import Prefix
-from .model import User
-from .tx import Tx, path_filter
+from .tx import Tx
+from .updates import rename
+
+#: What must go before a group can be deleted, in the order IAM looks (its DeleteConflict texts).
+_DEPENDENTS = (
+    (s.group_members, "Cannot delete entity, must remove users from group first."),
+    (s.inline_policies, "Cannot delete entity, must delete policies first."),
+    (s.attachments, "Cannot delete entity, must detach all policies first."),
+)
 
 
 def create_group(tx: Tx, group_name: str, path: str | None = None) -> dict[str, Any]:
-    if name_taken(tx.conn, s.groups, tx.account_id, group_name):
-        raise EntityAlreadyExists(f"Group with name {group_name} already exists.")
-    check_count(tx.conn, s.groups, GROUPS_PER_ACCOUNT, "GroupsPerAccount",
-                s.groups.c.account_id == tx.account_id)
+    check_new(tx.conn, s.groups, tx.account_id, group_name,
+              f"Group with name {group_name} already exists.", GROUPS_PER_ACCOUNT,
+              "GroupsPerAccount")
     tx.conn.execute(s.groups.insert().values(
         id=ids.unique_id(Prefix.GROUP), account_id=tx.account_id, name=group_name,
         name_lower=group_name.lower(), path=path or "/", created_at=tx.now,
@@ -50,21 +57,14 @@ def get_group(tx: Tx, group_name: str, marker: str | None = None,
         select(s.users).join(s.group_members, s.group_members.c.user_id == s.users.c.id)
         .where(s.group_members.c.group_id == row.id).order_by(s.users.c.name_lower)
     ).all()
-    users = [User(r.id, r.account_id, r.name, r.path,
-                  ids.arn(r.account_id, "user", r.path, r.name), r.created_at) for r in members]
-    out = page(users, "Users", marker, max_items)
+    out = page([listed_user(r) for r in members], "Users", marker, max_items)
     return {"Group": to_group(row), **out}
 
 
 def list_groups(tx: Tx, path_prefix: str | None = None, marker: str | None = None,
                 max_items: int | None = None) -> dict[str, Any]:
-    prefix = path_filter(path_prefix)
-    rows = tx.conn.execute(
-        select(s.groups).where(s.groups.c.account_id == tx.account_id)
-        .order_by(s.groups.c.name_lower)
-    ).all()
-    return page([to_group(r) for r in rows if r.path.startswith(prefix)], "Groups", marker,
-                max_items)
+    rows = rows_under(tx, s.groups, path_prefix)
+    return page([to_group(r) for r in rows], "Groups", marker, max_items)
 
 
 def list_groups_for_user(tx: Tx, user_name: str, marker: str | None = None,
@@ -79,32 +79,14 @@ def list_groups_for_user(tx: Tx, user_name: str, marker: str | None = None,
 
 def update_group(tx: Tx, group_name: str, new_path: str | None = None,
                  new_group_name: str | None = None) -> dict[str, Any]:
-    row = group_row(tx.conn, tx.account_id, group_name)
-    values: dict[str, Any] = {}
-    if new_group_name is not None and new_group_name != row.name:
-        if new_group_name.lower() != row.name_lower and name_taken(
-            tx.conn, s.groups, tx.account_id, new_group_name
-        ):
-            raise EntityAlreadyExists(f"Group with name {new_group_name} already exists.")
-        values.update(name=new_group_name, name_lower=new_group_name.lower())
-    if new_path is not None:
-        values["path"] = new_path
-    if values:
-        tx.conn.execute(update(s.groups).where(s.groups.c.id == row.id).values(**values))
-    set_target(tx, ids.arn(tx.account_id, "group", row.path, row.name))
-    return {}
+    return rename(tx, "group", group_name, new_path, new_group_name)
 
 
 def delete_group(tx: Tx, group_name: str) -> dict[str, Any]:
     conn = tx.conn
     row = group_row(conn, tx.account_id, group_name)
     set_target(tx, ids.arn(tx.account_id, "group", row.path, row.name))
-    if count(conn, s.group_members, s.group_members.c.group_id == row.id):
-        raise DeleteConflict("Cannot delete entity, must remove users from group first.")
-    if count(conn, s.inline_policies, s.inline_policies.c.group_id == row.id):
-        raise DeleteConflict("Cannot delete entity, must delete policies first.")
-    if count(conn, s.attachments, s.attachments.c.group_id == row.id):
-        raise DeleteConflict("Cannot delete entity, must detach all policies first.")
+    check_unused(conn, "group_id", row.id, _DEPENDENTS)
     conn.execute(delete(s.groups).where(s.groups.c.id == row.id))
     return {}
 

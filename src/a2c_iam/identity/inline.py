@@ -24,7 +24,7 @@ from .common import (
     set_target,
     size,
 )
-from .entities import group_row, role_row, user_row
+from .entities import owner_row
 from .errors import LimitExceeded, NoSuchEntity
 from .model import PolicyText
 from .tx import Tx
@@ -36,14 +36,9 @@ _KINDS: dict[str, tuple[str, int]] = {
 }
 
 
-def _owner(tx: Tx, kind: str, name: str) -> Any:
-    finder = {"user": user_row, "group": group_row, "role": role_row}[kind]
-    return finder(tx.conn, tx.account_id, name)
-
-
 def _put(tx: Tx, kind: str, owner_name: str, policy_name: str, policy_document: Any) -> None:
     column, limit = _KINDS[kind]
-    owner = _owner(tx, kind, owner_name)
+    owner = owner_row(tx.conn, tx.account_id, kind, owner_name)
     set_target(tx, ids.arn(tx.account_id, kind, owner.path, owner.name))
     # The quota is on the principal's inline policies together, checked below with its text.
     text = document(policy_document, PolicyKind.IDENTITY, ROLE_POLICY_SIZE * 100)
@@ -73,7 +68,7 @@ def _row(tx: Tx, kind: str, owner: Any, policy_name: str) -> Any:
 
 
 def _get(tx: Tx, kind: str, owner_name: str, policy_name: str) -> dict[str, Any]:
-    owner = _owner(tx, kind, owner_name)
+    owner = owner_row(tx.conn, tx.account_id, kind, owner_name)
     row = _row(tx, kind, owner, policy_name)
     key = kind.capitalize()
     return {f"{key}Name": owner.name, "PolicyName": row.name,
@@ -81,7 +76,7 @@ def _get(tx: Tx, kind: str, owner_name: str, policy_name: str) -> dict[str, Any]
 
 
 def _delete(tx: Tx, kind: str, owner_name: str, policy_name: str) -> dict[str, Any]:
-    owner = _owner(tx, kind, owner_name)
+    owner = owner_row(tx.conn, tx.account_id, kind, owner_name)
     set_target(tx, ids.arn(tx.account_id, kind, owner.path, owner.name))
     row = _row(tx, kind, owner, policy_name)
     tx.conn.execute(delete(s.inline_policies).where(s.inline_policies.c.id == row.id))
@@ -99,7 +94,7 @@ def inline_of(tx: Tx, kind: str, owner_id: str) -> list[tuple[str, str]]:
 
 def _list(tx: Tx, kind: str, owner_name: str, marker: str | None, max_items: int | None,
           ) -> dict[str, Any]:
-    owner = _owner(tx, kind, owner_name)
+    owner = owner_row(tx.conn, tx.account_id, kind, owner_name)
     names = [name for name, _ in inline_of(tx, kind, owner.id)]
     return page(names, "PolicyNames", marker, max_items)
 

@@ -267,11 +267,10 @@ class AccessKey:
     secret_access_key: SecretStr
 
     def to_aws(self) -> dict[str, Any]:
-        return {
-            "UserName": self.user_name, "AccessKeyId": self.access_key_id,
-            "Status": self.status, "CreateDate": self.create_date,
-            "SecretAccessKey": self.secret_access_key.get_secret_value(),
-        }
+        # IAM's AccessKey shape is AccessKeyMetadata's and the secret.
+        listed = AccessKeyMetadata(self.user_name, self.access_key_id, self.status,
+                                   self.create_date)
+        return {**listed.to_aws(), "SecretAccessKey": self.secret_access_key.get_secret_value()}
 
 
 @dataclass(frozen=True, slots=True)

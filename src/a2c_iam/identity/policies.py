@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 
 from a2c_iam.policy import PolicyKind
 from a2c_iam.store import schema as s
@@ -24,16 +24,15 @@ from .common import (
     POLICIES_PER_USER,
     VERSIONS_PER_POLICY,
     check_count,
+    check_new,
     count,
     document,
-    name_taken,
     page,
     set_target,
 )
-from .entities import group_row, policy_row, role_row, to_policy, user_row
+from .entities import owner_row, policy_row, to_policy
 from .errors import (
     DeleteConflict,
-    EntityAlreadyExists,
     InvalidInput,
     LimitExceeded,
     NoSuchEntity,
@@ -62,11 +61,9 @@ def create_policy(tx: Tx, policy_name: str, policy_document: str, path: str | No
     conn = tx.conn
     path = path or "/"
     text = _document(policy_document)
-    if name_taken(conn, s.policies, tx.account_id, policy_name):
-        raise EntityAlreadyExists(
-            f"A policy called {policy_name} already exists. Duplicate names are not allowed.")
-    check_count(conn, s.policies, POLICIES_PER_ACCOUNT, "PoliciesPerAccount",
-                s.policies.c.account_id == tx.account_id)
+    check_new(conn, s.policies, tx.account_id, policy_name,
+              f"A policy called {policy_name} already exists. Duplicate names are not allowed.",
+              POLICIES_PER_ACCOUNT, "PoliciesPerAccount")
     policy_id = ids.unique_id(Prefix.POLICY)
     arn = ids.arn(tx.account_id, "policy", path, policy_name)
     conn.execute(s.policies.insert().values(
@@ -226,21 +223,16 @@ def set_default_policy_version(tx: Tx, policy_arn: str, version_id: str) -> dict
 
 # -- attachments ---------------------------------------------------------------------------------
 
-_OWNERS: dict[str, tuple[Table, str, int, str]] = {
-    "user": (s.users, "user_id", POLICIES_PER_USER, "PoliciesPerUser"),
-    "group": (s.groups, "group_id", POLICIES_PER_GROUP, "PoliciesPerGroup"),
-    "role": (s.roles, "role_id", POLICIES_PER_ROLE, "PoliciesPerRole"),
+_OWNERS: dict[str, tuple[str, int, str]] = {
+    "user": ("user_id", POLICIES_PER_USER, "PoliciesPerUser"),
+    "group": ("group_id", POLICIES_PER_GROUP, "PoliciesPerGroup"),
+    "role": ("role_id", POLICIES_PER_ROLE, "PoliciesPerRole"),
 }
 
 
-def _owner_row(tx: Tx, kind: str, name: str) -> Any:
-    finder = {"user": user_row, "group": group_row, "role": role_row}[kind]
-    return finder(tx.conn, tx.account_id, name)
-
-
 def _attach(tx: Tx, kind: str, name: str, policy_arn: str) -> dict[str, Any]:
-    _, column, limit, quota_name = _OWNERS[kind]
-    owner = _owner_row(tx, kind, name)
+    column, limit, quota_name = _OWNERS[kind]
+    owner = owner_row(tx.conn, tx.account_id, kind, name)
     set_target(tx, ids.arn(tx.account_id, kind, owner.path, owner.name))
     policy = policy_row(tx.conn, tx.account_id, policy_arn, attaching=True)
     if not policy.is_attachable:
@@ -256,8 +248,8 @@ def _attach(tx: Tx, kind: str, name: str, policy_arn: str) -> dict[str, Any]:
 
 
 def _detach(tx: Tx, kind: str, name: str, policy_arn: str) -> dict[str, Any]:
-    _, column, _, _ = _OWNERS[kind]
-    owner = _owner_row(tx, kind, name)
+    column, _, _ = _OWNERS[kind]
+    owner = owner_row(tx.conn, tx.account_id, kind, name)
     set_target(tx, ids.arn(tx.account_id, kind, owner.path, owner.name))
     policy = policy_row(tx.conn, tx.account_id, policy_arn)
     gone = tx.conn.execute(delete(s.attachments).where(
@@ -267,25 +259,27 @@ def _detach(tx: Tx, kind: str, name: str, policy_arn: str) -> dict[str, Any]:
     return {}
 
 
-def attached_policies(tx: Tx, column: str, owner_id: str) -> list[AttachedPolicy]:
-    rows = tx.conn.execute(
+def _attached(tx: Tx, column: str, owner_id: str, order: Any) -> list[Any]:
+    """Name, ARN and path of the managed policies attached to an owner, in ``order``."""
+    return list(tx.conn.execute(
         select(s.policies.c.name, s.policies.c.arn, s.policies.c.path)
         .join(s.attachments, s.attachments.c.policy_id == s.policies.c.id)
-        .where(s.attachments.c[column] == owner_id).order_by(s.attachments.c.id)
-    ).all()
+        .where(s.attachments.c[column] == owner_id).order_by(order)
+    ).all())
+
+
+def attached_policies(tx: Tx, column: str, owner_id: str) -> list[AttachedPolicy]:
+    """In the order of attachment, as GetAccountAuthorizationDetails lists them."""
+    rows = _attached(tx, column, owner_id, s.attachments.c.id)
     return [AttachedPolicy(r.name, r.arn) for r in rows]
 
 
 def _list_attached(tx: Tx, kind: str, name: str, path_prefix: str | None, marker: str | None,
                    max_items: int | None) -> dict[str, Any]:
-    _, column, _, _ = _OWNERS[kind]
-    owner = _owner_row(tx, kind, name)
+    column, _, _ = _OWNERS[kind]
+    owner = owner_row(tx.conn, tx.account_id, kind, name)
     prefix = path_filter(path_prefix)
-    rows = tx.conn.execute(
-        select(s.policies.c.name, s.policies.c.arn, s.policies.c.path)
-        .join(s.attachments, s.attachments.c.policy_id == s.policies.c.id)
-        .where(s.attachments.c[column] == owner.id).order_by(func.lower(s.policies.c.name))
-    ).all()
+    rows = _attached(tx, column, owner.id, func.lower(s.policies.c.name))
     items = [AttachedPolicy(r.name, r.arn) for r in rows if r.path.startswith(prefix)]
     return page(items, "AttachedPolicies", marker, max_items)
 

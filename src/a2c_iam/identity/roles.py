@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import update
 
 from a2c_iam.policy import PolicyKind
 from a2c_iam.store import schema as s
@@ -18,21 +18,26 @@ from . import ids
 from .common import (
     ROLES_PER_ACCOUNT,
     TRUST_POLICY_SIZE,
-    check_count,
-    count,
+    check_new,
     document,
-    name_taken,
     page,
+    rows_under,
     set_target,
 )
 from .entities import policy_row, role_row, to_role
-from .errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
 from .ids import Prefix
 from .model import Role
 from .tags import as_tags, put_tags
-from .tx import Tx, path_filter
+from .tx import Tx
+from .updates import delete_boundary, delete_principal, put_boundary
 
 DEFAULT_MAX_SESSION = 3600
+#: What must go before a role can be deleted, in the order IAM looks (its DeleteConflict texts).
+_DEPENDENTS = (
+    (s.instance_profiles, "Cannot delete entity, must remove roles from instance profile first."),
+    (s.inline_policies, "Cannot delete entity, must delete policies first."),
+    (s.attachments, "Cannot delete entity, must detach all policies first."),
+)
 
 
 def trust_document(text: Any) -> str:
@@ -46,10 +51,8 @@ def create_role(tx: Tx, role_name: str, assume_role_policy_document: str,
     conn = tx.conn
     path = path or "/"
     trust = trust_document(assume_role_policy_document)
-    if name_taken(conn, s.roles, tx.account_id, role_name):
-        raise EntityAlreadyExists(f"Role with name {role_name} already exists.")
-    check_count(conn, s.roles, ROLES_PER_ACCOUNT, "RolesPerAccount",
-                s.roles.c.account_id == tx.account_id)
+    check_new(conn, s.roles, tx.account_id, role_name,
+              f"Role with name {role_name} already exists.", ROLES_PER_ACCOUNT, "RolesPerAccount")
     boundary_id = None
     if permissions_boundary is not None:
         boundary_id = policy_row(conn, tx.account_id, permissions_boundary, attaching=True).id
@@ -72,14 +75,11 @@ def get_role(tx: Tx, role_name: str) -> dict[str, Any]:
 
 def list_roles(tx: Tx, path_prefix: str | None = None, marker: str | None = None,
                max_items: int | None = None) -> dict[str, Any]:
-    prefix = path_filter(path_prefix)
-    rows = tx.conn.execute(select(s.roles).where(s.roles.c.account_id == tx.account_id)
-                           .order_by(s.roles.c.name_lower)).all()
     # ListRoles leaves out tags, boundaries and last use (GetRole has them).
     roles = [Role(r.id, r.account_id, r.name, r.path, ids.arn(r.account_id, "role", r.path,
                                                               r.name),
                   r.created_at, r.trust_policy, r.description, r.max_session_duration)
-             for r in rows if r.path.startswith(prefix)]
+             for r in rows_under(tx, s.roles, path_prefix)]
     return page(roles, "Roles", marker, max_items)
 
 
@@ -111,37 +111,13 @@ def update_assume_role_policy(tx: Tx, role_name: str, policy_document: str) -> d
 
 
 def delete_role(tx: Tx, role_name: str) -> dict[str, Any]:
-    conn = tx.conn
-    row = role_row(conn, tx.account_id, role_name)
-    set_target(tx, ids.arn(tx.account_id, "role", row.path, row.name))
-    if count(conn, s.instance_profiles, s.instance_profiles.c.role_id == row.id):
-        raise DeleteConflict("Cannot delete entity, must remove roles from instance profile "
-                             "first.")
-    if count(conn, s.inline_policies, s.inline_policies.c.role_id == row.id):
-        raise DeleteConflict("Cannot delete entity, must delete policies first.")
-    if count(conn, s.attachments, s.attachments.c.role_id == row.id):
-        raise DeleteConflict("Cannot delete entity, must detach all policies first.")
-    conn.execute(delete(s.sessions).where(s.sessions.c.role_id == row.id))
-    conn.execute(delete(s.tags).where(s.tags.c.resource_id == row.id))
-    conn.execute(delete(s.roles).where(s.roles.c.id == row.id))
-    return {}
+    return delete_principal(tx, "role", role_name, _DEPENDENTS)
 
 
 def put_role_permissions_boundary(tx: Tx, role_name: str, permissions_boundary: str,
                                   ) -> dict[str, Any]:
-    row = role_row(tx.conn, tx.account_id, role_name)
-    policy = policy_row(tx.conn, tx.account_id, permissions_boundary, attaching=True)
-    tx.conn.execute(update(s.roles).where(s.roles.c.id == row.id)
-                    .values(boundary_policy_id=policy.id))
-    set_target(tx, ids.arn(tx.account_id, "role", row.path, row.name))
-    return {}
+    return put_boundary(tx, "role", role_name, permissions_boundary)
 
 
 def delete_role_permissions_boundary(tx: Tx, role_name: str) -> dict[str, Any]:
-    row = role_row(tx.conn, tx.account_id, role_name)
-    if row.boundary_policy_id is None:
-        raise NoSuchEntity(f"The role with name {role_name} does not have a permissions "
-                           "boundary.")
-    tx.conn.execute(update(s.roles).where(s.roles.c.id == row.id).values(boundary_policy_id=None))
-    set_target(tx, ids.arn(tx.account_id, "role", row.path, row.name))
-    return {}
+    return delete_boundary(tx, "role", role_name)

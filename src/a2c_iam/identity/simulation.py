@@ -38,6 +38,7 @@ from a2c_iam.policy.positions import PositionIndex, index_positions
 from a2c_iam.store import schema as s
 
 from . import ids
+from .common import page
 from .errors import InvalidInput, NoSuchEntity
 from .principal import (
     SourcePolicy,
@@ -46,7 +47,7 @@ from .principal import (
     role_sources,
     user_sources,
 )
-from .tx import Tx, paginate
+from .tx import Tx
 
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _SPECIAL_VARIABLES = frozenset({"*", "?", "$"})
@@ -338,12 +339,7 @@ def _simulate(tx: Tx, identity: list[SourcePolicy], boundary: list[SourcePolicy]
                         result["PermissionsBoundaryDecisionDetail"]
                 result["ResourceSpecificResults"] = [specific]
             results.append(result)
-    page = paginate(results, marker, max_items)
-    out: dict[str, Any] = {"EvaluationResults": list(page.items),
-                           "IsTruncated": page.is_truncated}
-    if page.marker is not None:
-        out["Marker"] = page.marker
-    return out
+    return page(results, "EvaluationResults", marker, max_items)
 
 
 def _default_principal(tx: Tx) -> str:

@@ -9,28 +9,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 
 from a2c_iam.store import schema as s
 
 from . import ids
-from .common import USERS_PER_ACCOUNT, check_count, count, name_taken, page, set_target
-from .entities import policy_row, to_user, user_row
-from .errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity, ValidationError
+from .common import USERS_PER_ACCOUNT, check_new, page, rows_under, set_target
+from .entities import listed_user, policy_row, to_user, user_row
+from .errors import ValidationError
 from .ids import Prefix
-from .model import User
 from .tags import as_tags, put_tags
-from .tx import Tx, path_filter
+from .tx import Tx
+from .updates import delete_boundary, delete_principal, put_boundary, rename
+
+#: What must go before a user can be deleted, in the order IAM looks (its DeleteConflict texts).
+_DEPENDENTS = (
+    (s.access_keys, "Cannot delete entity, must delete access keys first."),
+    (s.inline_policies, "Cannot delete entity, must delete policies first."),
+    (s.attachments, "Cannot delete entity, must detach all policies first."),
+    (s.group_members, "Cannot delete entity, must remove users from group first."),
+)
 
 
 def create_user(tx: Tx, user_name: str, path: str | None = None,
                 permissions_boundary: str | None = None, tags: Any = None) -> dict[str, Any]:
     conn = tx.conn
     path = path or "/"
-    if name_taken(conn, s.users, tx.account_id, user_name):
-        raise EntityAlreadyExists(f"User with name {user_name} already exists.")
-    check_count(conn, s.users, USERS_PER_ACCOUNT, "UsersPerAccount",
-                s.users.c.account_id == tx.account_id)
+    check_new(conn, s.users, tx.account_id, user_name,
+              f"User with name {user_name} already exists.", USERS_PER_ACCOUNT, "UsersPerAccount")
     boundary_id = None
     if permissions_boundary is not None:
         boundary_id = policy_row(conn, tx.account_id, permissions_boundary, attaching=True).id
@@ -71,68 +77,24 @@ def get_user(tx: Tx, user_name: str | None = None) -> dict[str, Any]:
 
 def list_users(tx: Tx, path_prefix: str | None = None, marker: str | None = None,
                max_items: int | None = None) -> dict[str, Any]:
-    prefix = path_filter(path_prefix)
-    rows = tx.conn.execute(
-        select(s.users).where(s.users.c.account_id == tx.account_id)
-        .order_by(s.users.c.name_lower)
-    ).all()
     # ListUsers does not return tags or boundaries (IAM documents both as GetUser-only).
-    users = [User(r.id, r.account_id, r.name, r.path, ids.arn(r.account_id, "user", r.path, r.name),
-                  r.created_at) for r in rows if r.path.startswith(prefix)]
+    users = [listed_user(r) for r in rows_under(tx, s.users, path_prefix)]
     return page(users, "Users", marker, max_items)
 
 
 def update_user(tx: Tx, user_name: str, new_path: str | None = None,
                 new_user_name: str | None = None) -> dict[str, Any]:
-    row = user_row(tx.conn, tx.account_id, user_name)
-    values: dict[str, Any] = {}
-    if new_user_name is not None and new_user_name != row.name:
-        if new_user_name.lower() != row.name_lower and name_taken(
-            tx.conn, s.users, tx.account_id, new_user_name
-        ):
-            raise EntityAlreadyExists(f"User with name {new_user_name} already exists.")
-        values.update(name=new_user_name, name_lower=new_user_name.lower())
-    if new_path is not None:
-        values["path"] = new_path
-    if values:
-        tx.conn.execute(update(s.users).where(s.users.c.id == row.id).values(**values))
-    set_target(tx, ids.arn(tx.account_id, "user", row.path, row.name))
-    return {}
+    return rename(tx, "user", user_name, new_path, new_user_name)
 
 
 def delete_user(tx: Tx, user_name: str) -> dict[str, Any]:
-    conn = tx.conn
-    row = user_row(conn, tx.account_id, user_name)
-    set_target(tx, ids.arn(tx.account_id, "user", row.path, row.name))
-    if count(conn, s.access_keys, s.access_keys.c.user_id == row.id):
-        raise DeleteConflict("Cannot delete entity, must delete access keys first.")
-    if count(conn, s.inline_policies, s.inline_policies.c.user_id == row.id):
-        raise DeleteConflict("Cannot delete entity, must delete policies first.")
-    if count(conn, s.attachments, s.attachments.c.user_id == row.id):
-        raise DeleteConflict("Cannot delete entity, must detach all policies first.")
-    if count(conn, s.group_members, s.group_members.c.user_id == row.id):
-        raise DeleteConflict("Cannot delete entity, must remove users from group first.")
-    conn.execute(delete(s.sessions).where(s.sessions.c.user_id == row.id))
-    conn.execute(delete(s.tags).where(s.tags.c.resource_id == row.id))
-    conn.execute(delete(s.users).where(s.users.c.id == row.id))
-    return {}
+    return delete_principal(tx, "user", user_name, _DEPENDENTS)
 
 
 def put_user_permissions_boundary(tx: Tx, user_name: str, permissions_boundary: str,
                                   ) -> dict[str, Any]:
-    row = user_row(tx.conn, tx.account_id, user_name)
-    policy = policy_row(tx.conn, tx.account_id, permissions_boundary, attaching=True)
-    tx.conn.execute(update(s.users).where(s.users.c.id == row.id)
-                    .values(boundary_policy_id=policy.id))
-    set_target(tx, ids.arn(tx.account_id, "user", row.path, row.name))
-    return {}
+    return put_boundary(tx, "user", user_name, permissions_boundary)
 
 
 def delete_user_permissions_boundary(tx: Tx, user_name: str) -> dict[str, Any]:
-    row = user_row(tx.conn, tx.account_id, user_name)
-    if row.boundary_policy_id is None:
-        raise NoSuchEntity(f"The user with name {user_name} does not have a permissions "
-                           "boundary.")
-    tx.conn.execute(update(s.users).where(s.users.c.id == row.id).values(boundary_policy_id=None))
-    set_target(tx, ids.arn(tx.account_id, "user", row.path, row.name))
-    return {}
+    return delete_boundary(tx, "user", user_name)

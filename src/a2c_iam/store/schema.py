@@ -94,6 +94,53 @@ _ONE_OWNER = (
     " + CASE WHEN role_id IS NULL THEN 0 ELSE 1 END) = 1"
 )
 
+
+# Column builders for what most tables share, so that a rule (an account's foreign key, the
+# case-insensitive name pair, the one-owner link) is written once and cannot drift between tables.
+
+def _seq() -> Column[int]:
+    """A surrogate key for rows that IAM gives no id of their own (links, versions, tags)."""
+    return Column("id", BigId, primary_key=True, autoincrement=True)
+
+
+def _account(nullable: bool = False) -> Column[str]:
+    return Column("account_id", String(12), ForeignKey("accounts.id"), nullable=nullable)
+
+
+def _ref(table: str, column: str, *, nullable: bool = True, ondelete: str | None = None,
+         ) -> Column[str]:
+    """A reference to the IAM id of a row of ``table``."""
+    return Column(column, String(ID), ForeignKey(f"{table}.id", ondelete=ondelete),
+                  nullable=nullable)
+
+
+def _names() -> tuple[Column[str], Column[str]]:
+    """The name as given and its lower-cased copy, the one that unique constraints name."""
+    return (Column("name", String(NAME), nullable=False),
+            Column("name_lower", String(NAME), nullable=False))
+
+
+def _owners() -> tuple[Column[str], Column[str], Column[str], CheckConstraint]:
+    """The user, group or role a link hangs off: three nullable references, exactly one set."""
+    return (_ref("users", "user_id"), _ref("groups", "group_id"), _ref("roles", "role_id"),
+            CheckConstraint(_ONE_OWNER, name="one_owner"))
+
+
+def _entity(name: str, *extra: Any) -> Table:
+    """An IAM entity of an account with a path and a name unique in the account (any case)."""
+    return Table(
+        name,
+        metadata,
+        Column("id", String(ID), primary_key=True),
+        _account(),
+        *_names(),
+        Column("path", String(PATH), nullable=False),
+        Column("created_at", UTCDateTime, nullable=False),
+        *extra,
+        UniqueConstraint("account_id", "name_lower"),
+    )
+
+
 meta = Table(
     "meta",
     metadata,
@@ -114,10 +161,8 @@ policies = Table(
     "policies",
     metadata,
     Column("id", String(ID), primary_key=True),
-    # NULL for AWS managed policies, which every account sees.
-    Column("account_id", String(12), ForeignKey("accounts.id"), nullable=True),
-    Column("name", String(NAME), nullable=False),
-    Column("name_lower", String(NAME), nullable=False),
+    _account(nullable=True),  # NULL for AWS managed policies, which every account sees
+    *_names(),
     Column("path", String(PATH), nullable=False),
     Column("arn", String(ARN), nullable=False, unique=True),
     Column("description", Text, nullable=True),
@@ -132,77 +177,45 @@ policies = Table(
 policy_versions = Table(
     "policy_versions",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("policy_id", String(ID), ForeignKey("policies.id"), nullable=False),
+    _seq(),
+    _ref("policies", "policy_id", nullable=False),
     Column("version_id", String(32), nullable=False),
     Column("document", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("policy_id", "version_id"),
 )
 
-users = Table(
-    "users",
-    metadata,
-    Column("id", String(ID), primary_key=True),
-    Column("account_id", String(12), ForeignKey("accounts.id"), nullable=False),
-    Column("name", String(NAME), nullable=False),
-    Column("name_lower", String(NAME), nullable=False),
-    Column("path", String(PATH), nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("boundary_policy_id", String(ID), ForeignKey("policies.id"), nullable=True),
-    UniqueConstraint("account_id", "name_lower"),
-)
+users = _entity("users", _ref("policies", "boundary_policy_id"))
 
-groups = Table(
-    "groups",
-    metadata,
-    Column("id", String(ID), primary_key=True),
-    Column("account_id", String(12), ForeignKey("accounts.id"), nullable=False),
-    Column("name", String(NAME), nullable=False),
-    Column("name_lower", String(NAME), nullable=False),
-    Column("path", String(PATH), nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    UniqueConstraint("account_id", "name_lower"),
-)
+groups = _entity("groups")
 
 group_members = Table(
     "group_members",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("group_id", String(ID), ForeignKey("groups.id"), nullable=False),
-    Column("user_id", String(ID), ForeignKey("users.id"), nullable=False),
+    _seq(),
+    _ref("groups", "group_id", nullable=False),
+    _ref("users", "user_id", nullable=False),
     UniqueConstraint("group_id", "user_id"),
     Index(None, "user_id"),
 )
 
-roles = Table(
+roles = _entity(
     "roles",
-    metadata,
-    Column("id", String(ID), primary_key=True),
-    Column("account_id", String(12), ForeignKey("accounts.id"), nullable=False),
-    Column("name", String(NAME), nullable=False),
-    Column("name_lower", String(NAME), nullable=False),
-    Column("path", String(PATH), nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
     Column("trust_policy", Text, nullable=False),
     Column("description", Text, nullable=True),
     Column("max_session_duration", Integer, nullable=False),
-    Column("boundary_policy_id", String(ID), ForeignKey("policies.id"), nullable=True),
+    _ref("policies", "boundary_policy_id"),
     Column("last_used_at", UTCDateTime, nullable=True),
     Column("last_used_region", String(64), nullable=True),
-    UniqueConstraint("account_id", "name_lower"),
 )
 
 attachments = Table(
     "attachments",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("account_id", String(12), ForeignKey("accounts.id"), nullable=False),
-    Column("policy_id", String(ID), ForeignKey("policies.id"), nullable=False),
-    Column("user_id", String(ID), ForeignKey("users.id"), nullable=True),
-    Column("group_id", String(ID), ForeignKey("groups.id"), nullable=True),
-    Column("role_id", String(ID), ForeignKey("roles.id"), nullable=True),
-    CheckConstraint(_ONE_OWNER, name="one_owner"),
+    _seq(),
+    _account(),
+    _ref("policies", "policy_id", nullable=False),
+    *_owners(),
     UniqueConstraint("policy_id", "user_id"),
     UniqueConstraint("policy_id", "group_id"),
     UniqueConstraint("policy_id", "role_id"),
@@ -214,40 +227,28 @@ attachments = Table(
 inline_policies = Table(
     "inline_policies",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("account_id", String(12), ForeignKey("accounts.id"), nullable=False),
-    Column("user_id", String(ID), ForeignKey("users.id"), nullable=True),
-    Column("group_id", String(ID), ForeignKey("groups.id"), nullable=True),
-    Column("role_id", String(ID), ForeignKey("roles.id"), nullable=True),
-    Column("name", String(NAME), nullable=False),
-    Column("name_lower", String(NAME), nullable=False),
+    _seq(),
+    _account(),
+    *_owners(),
+    *_names(),
     Column("document", Text, nullable=False),
     Column("size", Integer, nullable=False),  # characters without white space
-    CheckConstraint(_ONE_OWNER, name="one_owner"),
     UniqueConstraint("user_id", "name_lower"),
     UniqueConstraint("group_id", "name_lower"),
     UniqueConstraint("role_id", "name_lower"),
 )
 
-instance_profiles = Table(
+instance_profiles = _entity(
     "instance_profiles",
-    metadata,
-    Column("id", String(ID), primary_key=True),
-    Column("account_id", String(12), ForeignKey("accounts.id"), nullable=False),
-    Column("name", String(NAME), nullable=False),
-    Column("name_lower", String(NAME), nullable=False),
-    Column("path", String(PATH), nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("role_id", String(ID), ForeignKey("roles.id"), nullable=True),
-    UniqueConstraint("account_id", "name_lower"),
+    _ref("roles", "role_id"),
     Index(None, "role_id"),
 )
 
 tags = Table(
     "tags",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("account_id", String(12), ForeignKey("accounts.id"), nullable=False),
+    _seq(),
+    _account(),
     # The tagged entity's IAM id (AIDA…, AROA…, ANPA…, AIPA…); its prefix names the kind.
     Column("resource_id", String(ID), nullable=False),
     Column("key", String(NAME), nullable=False),
@@ -260,9 +261,9 @@ access_keys = Table(
     "access_keys",
     metadata,
     Column("id", String(ID), primary_key=True),
-    Column("account_id", String(12), ForeignKey("accounts.id"), nullable=False),
+    _account(),
     # NULL: a key of the account's root user.
-    Column("user_id", String(ID), ForeignKey("users.id"), nullable=True),
+    _ref("users", "user_id"),
     Column("status", String(16), nullable=False),
     Column("secret", LargeBinary, nullable=False),  # AES-GCM ciphertext
     Column("created_at", UTCDateTime, nullable=False),
@@ -277,10 +278,10 @@ sessions = Table(
     "sessions",
     metadata,
     Column("id", String(ID), primary_key=True),  # the ASIA… access key id
-    Column("account_id", String(12), ForeignKey("accounts.id"), nullable=False),
+    _account(),
     Column("kind", String(16), nullable=False),  # role | user | root
-    Column("user_id", String(ID), ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
-    Column("role_id", String(ID), ForeignKey("roles.id", ondelete="CASCADE"), nullable=True),
+    _ref("users", "user_id", ondelete="CASCADE"),
+    _ref("roles", "role_id", ondelete="CASCADE"),
     Column("session_name", String(64), nullable=True),
     Column("secret", LargeBinary, nullable=False),  # AES-GCM ciphertext
     Column("token", LargeBinary, nullable=False),  # AES-GCM ciphertext
@@ -299,7 +300,7 @@ sessions = Table(
 audit_events = Table(
     "audit_events",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    _seq(),
     Column("at", UTCDateTime, nullable=False),
     # No foreign key: the trail outlives what it describes.
     Column("account_id", String(12), nullable=True),
