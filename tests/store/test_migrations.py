@@ -95,3 +95,10 @@ def test_several_processes_open_a_new_database_at_once(target: tuple[str, str | 
         p.join(timeout=30)
     assert outcomes == ["ok"] * 6
     assert check(url, schema=name)
+
+
+def test_a_new_sqlite_file_is_the_owners_alone(tmp_path: Path) -> None:
+    path = tmp_path / "fresh.db"
+    open_database(f"sqlite:///{path}").dispose()
+    for made in [path, *tmp_path.glob("fresh.db-*")]:  # the WAL and shared-memory files too
+        assert made.stat().st_mode & 0o077 == 0, (made, oct(made.stat().st_mode))

@@ -22,6 +22,8 @@ locked databases to ``Unavailable``.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import sqlite3
 import time
@@ -132,7 +134,12 @@ def connect(
 
 def _sqlite_engine(url: URL, busy_timeout_ms: int) -> Engine:
     if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(url.database)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # A new database file is the owner's alone (SQLite gives its -wal and -shm files the
+        # same mode): it holds only ciphertexts of secrets, but names and policies too.
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     engine = create_engine(
         url,
         hide_parameters=True,
