@@ -18,7 +18,6 @@ full evaluations small in accounts of thousands of principals.
 from __future__ import annotations
 
 import copy
-import re
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ from ..policy import (
     compile_policy_set,
 )
 from ..policy.evaluate import PolicyGroup
-from ..policy.match import is_wild, resource_regex_pieces
+from ..policy.match import Matcher, is_wild, resource_regex_pieces
 from ..policy.variables import substitute
 from .errors import AuditInputError
 from .model import Account
@@ -250,7 +249,7 @@ class AccessModel:
             return []
         lower = action.lower()
         exact: set[str] = set()
-        regexes: list[re.Pattern[str]] = []
+        regexes: list[Matcher] = []
         matched = False
         ctx = {k.lower(): v for k, v in p.context.items()}
         for entry in group.candidates(lower.split(":", 1)[0]):

@@ -144,8 +144,8 @@ def value_test(base: str, policy_value: ConditionValue | Sequence[Piece]) -> Val
             return lambda v: False
         return lambda v: (ip := _ip(v)) is not None and ip.version == net.version and ip in net
     if base in ("ArnEquals", "ArnLike"):
-        rx = resource_regex_pieces(pieces, span=False)
-        return lambda v: rx.fullmatch(as_text(v)) is not None
+        arn = resource_regex_pieces(pieces, span=False)
+        return lambda v: arn.fullmatch(as_text(v)) is not None
     raise ValueError(base)  # pragma: no cover - the grammar admits no other operator
 
 
