@@ -29,15 +29,13 @@ from functools import lru_cache
 
 from .arn import account_of
 from .conditions import CompiledCondition
+from .kinds import TRUST_ACTIONS
 from .match import action_regex, is_wild, resource_regex, resource_regex_pieces
 from .model import Effect, Policy, Statement
 from .principals import Caller, Grant, excluded_by, grant_of, parse_caller
 from .request import ContextValue, Decision, Outcome, PolicySet, PolicyType, Request, StatementRef
 from .variables import has_variables, substitute
 
-ASSUME_ROLE_ACTIONS = frozenset(
-    {"sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity"}
-)
 ORDER = tuple(PolicyType)
 
 
@@ -281,7 +279,9 @@ class CompiledPolicySet:
             ask(PolicyType.RESOURCE, self.resource)
             grant = asked[PolicyType.RESOURCE].grant
         same_account = caller.account is not None and caller.account == resource_account
-        trust = action_key in ASSUME_ROLE_ACTIONS and ":role/" in resource
+        # On a role, what a trust policy can grant needs its explicit allow: assuming it, and
+        # tagging the session or setting its source identity (IAM User Guide, session tags).
+        trust = action_key in TRUST_ACTIONS and ":role/" in resource
 
         if caller.account is None:
             if grant is Grant.NONE:

@@ -244,7 +244,8 @@ def reference_authorize(request: Request, ps: PolicySet) -> Decision:
     resource_account = request.resource_account or account_of(request.resource) or caller.account
     same = caller.account is not None and caller.account == resource_account
     trust = request.action.lower() in (
-        "sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity"
+        "sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity",
+        "sts:tagsession", "sts:setsourceidentity", "sts:setcontext",
     ) and ":role/" in request.resource
     has_resource = ps.resource_policy is not None
 
