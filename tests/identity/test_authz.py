@@ -294,3 +294,93 @@ def test_a_moved_target_is_authorised_at_its_new_path(svc: IdentityService, call
     refused(svc, ctx, "ListUserTags", UserName="mover")
     call("UpdateUser", UserName="mover", NewPath="/team/")
     svc.invoke("iam", "GetUser", {"UserName": "mover"}, ctx)
+
+
+@pytest.mark.parametrize(("kind", "new_name_param"), [("user", "NewUserName"),
+                                                      ("group", "NewGroupName")])
+def test_renaming_or_moving_needs_the_permission_on_the_new_arn_too(
+        svc: IdentityService, call: Any, account: Any, kind: str, new_name_param: str) -> None:
+    """Update{User,Group}: "the requester must have appropriate permissions on both the source
+    object and the target object" (IAM API Reference); a refusal names the new ARN."""
+    acct = account.account_id
+    operation, name_param = ("UpdateUser", "UserName") if kind == "user" else (
+        "UpdateGroup", "GroupName")
+    call("Create" + kind.capitalize(), **{name_param: "carol"})
+    old = f"arn:aws:iam::{acct}:{kind}/carol"
+    ctx = user_with(call, svc, "mover", allow(f"iam:{operation}", resource=old),
+                    allow(f"iam:{operation}", resource=f"arn:aws:iam::{acct}:{kind}/team/*"))
+    for change, new in [({"NewPath": "/admins/"}, f"arn:aws:iam::{acct}:{kind}/admins/carol"),
+                        ({new_name_param: "root-ish"}, f"arn:aws:iam::{acct}:{kind}/root-ish")]:
+        err = refused(svc, ctx, operation, **{name_param: "carol"}, **change)
+        assert (err.code, err.message) == ("AccessDenied", (
+            f"User: {ctx.caller_arn} is not authorized to perform: iam:{operation} on resource: "
+            f"{new} because no identity-based policy allows the iam:{operation} action"))
+    listed = call(f"List{kind.capitalize()}s")[f"{kind.capitalize()}s"]
+    assert [(e["Path"], e[name_param]) for e in listed if e[name_param] != "mover"] == [
+        ("/", "carol")]
+    # Allowed on both ARNs: the move happens.
+    svc.invoke("iam", operation, {name_param: "carol", "NewPath": "/team/"}, ctx)
+    assert call(f"Get{kind.capitalize()}", **{name_param: "carol"})[
+        kind.capitalize()]["Path"] == "/team/"
+
+
+def test_last_use_of_the_root_key_is_asked_about_the_root(
+        svc: IdentityService, call: Any, account: Any) -> None:
+    """A key of the account with no user is the root user's: GetAccessKeyLastUsed on it is
+    authorised on ``arn:aws:iam::ACCOUNT:root``, not on the caller."""
+    acct = account.account_id
+    own = allow("iam:GetAccessKeyLastUsed", resource=f"arn:aws:iam::{acct}:user/${{aws:username}}")
+    ctx = user_with(call, svc, "selfonly", own)
+    assert svc.invoke("iam", "GetAccessKeyLastUsed", {"AccessKeyId": ctx.caller.access_key_id},
+                      ctx)["UserName"] == "selfonly"
+    err = refused(svc, ctx, "GetAccessKeyLastUsed", AccessKeyId=account.access_key_id)
+    assert (err.code, err.message) == ("AccessDenied", (
+        f"User: {ctx.caller_arn} is not authorized to perform: iam:GetAccessKeyLastUsed on "
+        f"resource: arn:aws:iam::{acct}:root because no identity-based policy allows the "
+        "iam:GetAccessKeyLastUsed action"))
+    auditor = user_with(call, svc, "auditor", allow(
+        "iam:GetAccessKeyLastUsed", resource=f"arn:aws:iam::{acct}:root"))
+    assert svc.invoke("iam", "GetAccessKeyLastUsed", {"AccessKeyId": account.access_key_id},
+                      auditor)["UserName"] == acct
+
+
+def test_last_use_of_a_users_key_sees_the_users_tags(svc: IdentityService, call: Any) -> None:
+    """The key's owner is the target, with its tags: a Deny on them applies."""
+    call("CreateUser", UserName="vip", Tags=[{"Key": "protected", "Value": "yes"}])
+    key = call("CreateAccessKey", UserName="vip")["AccessKey"]["AccessKeyId"]
+    ctx = user_with(call, svc, "nosy", allow("iam:*"), deny("iam:*", Condition={
+        "StringEquals": {"iam:ResourceTag/protected": "yes"}}))
+    err = refused(svc, ctx, "GetAccessKeyLastUsed", AccessKeyId=key)
+    assert "user/vip with an explicit deny" in err.message
+
+
+def _escaped(statements: str) -> str:
+    r"""A document whose text spells ``ResourceTag`` as ``Resource\u0054ag`` (valid JSON)."""
+    text = '{"Version":"2012-10-17","Statement":[' + statements + "]}"
+    assert "ResourceTag" in text
+    return text.replace("ResourceTag", "Resource\\u0054ag")
+
+
+def test_resource_tag_keys_written_with_json_escapes_are_read(
+        svc: IdentityService, call: Any) -> None:
+    """Whether the target's tags are loaded is decided on the parsed policies, not their text."""
+    call("CreateUser", UserName="carol", Tags=[{"Key": "protected", "Value": "yes"},
+                                               {"Key": "team", "Value": "blue"}])
+    call("CreateUser", UserName="dave", Tags=[{"Key": "team", "Value": "red"}])
+    call("CreateUser", UserName="denied")
+    call("PutUserPolicy", UserName="denied", PolicyName="p", PolicyDocument=_escaped(
+        '{"Effect":"Allow","Action":"iam:*","Resource":"*"},'
+        '{"Effect":"Deny","Action":"iam:*","Resource":"*",'
+        '"Condition":{"StringEquals":{"iam:ResourceTag/protected":"yes"}}}'))
+    ctx = login(svc, call("CreateAccessKey", UserName="denied")["AccessKey"]["AccessKeyId"])
+    err = refused(svc, ctx, "ListUserTags", UserName="carol")
+    assert "user/carol with an explicit deny in an identity-based policy" in err.message
+    svc.invoke("iam", "ListUserTags", {"UserName": "dave"}, ctx)
+    # A variable naming a resource tag in a condition value, escaped the same way.
+    call("CreateUser", UserName="blue", Tags=[{"Key": "team", "Value": "blue"}])
+    call("PutUserPolicy", UserName="blue", PolicyName="p", PolicyDocument=_escaped(
+        '{"Effect":"Allow","Action":"iam:GetUser","Resource":"*",'
+        '"Condition":{"StringEquals":{"aws:PrincipalTag/team":"${aws:ResourceTag/team}"}}}'))
+    team = login(svc, call("CreateAccessKey", UserName="blue")["AccessKey"]["AccessKeyId"])
+    svc.invoke("iam", "GetUser", {"UserName": "carol"}, team)
+    refused(svc, team, "GetUser", UserName="dave")

@@ -176,3 +176,18 @@ def test_caller_context_for_user_calls(svc: IdentityService, call: Any, account:
     ctx = CallContext(account.account_id, caller.arn, "r", caller)
     got = svc.invoke("sts", "GetCallerIdentity", {}, ctx)
     assert got == {"UserId": caller.user_id, "Account": account.account_id, "Arn": caller.arn}
+
+
+@pytest.mark.parametrize(("statement", "reads"), [
+    ({"Condition": {"StringEquals": {"iam:ResourceTag/env": "dev"}}}, True),
+    ({"Condition": {"StringLikeIfExists": {"AWS:RESOURCETAG/env": "d*"}}}, True),
+    ({"Condition": {"StringEquals": {"aws:PrincipalTag/t": "${aws:ResourceTag/t, 'x'}"}}}, True),
+    ({"Resource": "arn:aws:iam::*:user/${ iam:ResourceTag/team }/*"}, True),
+    ({"Condition": {"StringEquals": {"aws:RequestTag/env": "dev"}}}, False),
+    ({"Condition": {"StringEquals": {"aws:PrincipalTag/ResourceTag": "x"}}}, False),
+])
+def test_which_policies_read_resource_tags(statement: dict[str, Any], reads: bool) -> None:
+    from a2c_iam.policy import parse_policy
+
+    text = doc({"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*", **statement})
+    assert pr.reads_resource_tags(parse_policy(text, validate=False)) is reads

@@ -220,3 +220,50 @@ def test_context_keys(call: Any, account: Any) -> None:
                PolicySourceArn=f"arn:aws:iam::{acct}:user/kim")
     assert sorted(out["ContextKeyNames"], key=str.lower) == [
         "aws:RequestTag/env", "AWS:SecureTransport", "aws:SourceIp"]
+
+
+def test_only_the_requested_page_is_evaluated(call: Any, monkeypatch: pytest.MonkeyPatch,
+                                              ) -> None:
+    """ActionNames × ResourceArns pairs, in IAM's order (actions outermost); a page evaluates
+    its own pairs only, and knows whether more follow without evaluating them."""
+    from a2c_iam.identity import simulation
+
+    evaluated: list[str] = []
+    real = simulation.Request
+
+    def counting(principal: str, action: str, resource: str, *args: Any, **kwargs: Any) -> Any:
+        evaluated.append(f"{action} {resource}")
+        return real(principal, action, resource, *args, **kwargs)
+
+    monkeypatch.setattr(simulation, "Request", counting)
+    actions = [f"s3:Get{i}" for i in range(60)]
+    resources = [f"arn:aws:s3:::b{i}" for i in range(50)]
+    common = {"PolicyInputList": [doc(allow("s3:*"))], "ActionNames": actions,
+              "ResourceArns": resources}
+    first = call("SimulateCustomPolicy", MaxItems=3, **common)
+    got = [(r["EvalActionName"], r["EvalResourceName"]) for r in first["EvaluationResults"]]
+    assert got == [("s3:Get0", "arn:aws:s3:::b0"), ("s3:Get0", "arn:aws:s3:::b1"),
+                   ("s3:Get0", "arn:aws:s3:::b2")]
+    assert first["IsTruncated"] is True and len(evaluated) == 3
+    evaluated.clear()
+    # Resume far in: the page starts at the marker (pair 2997 of 3000) and is the last one.
+    from a2c_iam.identity.tx import paginate
+
+    marker = paginate(range(3000), None, 2997).marker
+    last = call("SimulateCustomPolicy", MaxItems=5, Marker=marker, **common)
+    got = [(r["EvalActionName"], r["EvalResourceName"]) for r in last["EvaluationResults"]]
+    assert got == [("s3:Get59", f"arn:aws:s3:::b{i}") for i in (47, 48, 49)]
+    assert last["IsTruncated"] is False and "Marker" not in last
+    assert evaluated == [f"s3:Get59 arn:aws:s3:::b{i}" for i in (47, 48, 49)]
+    # Page after page, every pair exactly once.
+    seen: list[tuple[str, str]] = []
+    small = {**common, "ActionNames": actions[:3], "ResourceArns": resources[:4]}
+    page: dict[str, Any] = {"Marker": None}
+    while "Marker" in page:
+        page = call("SimulateCustomPolicy", MaxItems=5,
+                    **({"Marker": page["Marker"]} if page["Marker"] else {}), **small)
+        seen += [(r["EvalActionName"], r["EvalResourceName"]) for r in page["EvaluationResults"]]
+    assert seen == [(a, r) for a in actions[:3] for r in resources[:4]]
+    err = refused(call, "SimulateCustomPolicy", MaxItems=5,
+                  Marker=paginate(range(4000), None, 3001).marker, **common)
+    assert err.code == "InvalidInput"

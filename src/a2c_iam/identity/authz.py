@@ -17,6 +17,8 @@ For one call this module works out what IAM would ask its policy engine:
 
 An operation that hands a role to a service (``AddRoleToInstanceProfile``) also needs
 ``iam:PassRole`` on that role, asked with ``iam:PassedToService`` and ``iam:AssociatedResourceArn``.
+An operation that moves or renames an entity (``UpdateUser``, ``UpdateGroup``) needs its action
+on the new ARN as well as on the current one.
 
 The root user may do anything in its own account. STS operations are decided by the STS module
 itself: ``GetCallerIdentity`` and ``GetSessionToken`` need no permission, and ``AssumeRole``
@@ -221,15 +223,23 @@ def _caller_target(caller: ResolvedCaller) -> Target:
     return Target(caller.arn)
 
 
-def _key_owner(conn: Connection, caller: ResolvedCaller, key_id: str) -> Target:
-    row = conn.execute(
-        select(s.users.c.name, s.users.c.path)
-        .select_from(s.access_keys.join(s.users, s.access_keys.c.user_id == s.users.c.id))
-        .where(s.access_keys.c.id == key_id, s.access_keys.c.account_id == caller.account_id)
-    ).first()
+_KEY_OWNER_QUERY = select(s.access_keys.c.user_id, s.users.c.name).select_from(
+    s.access_keys.outerjoin(s.users, s.access_keys.c.user_id == s.users.c.id)
+).where(s.access_keys.c.id == bindparam("kid"), s.access_keys.c.account_id == bindparam("account"))
+
+
+def _key_owner(conn: Connection, caller: ResolvedCaller, key_id: str, tags: bool,
+               cache: TargetCache | None) -> Target:
+    """The owner of an access key of the caller's account: its user, or the root user for a key
+    with no user (``keys``: "A key without a user is the account root's"). A key the account
+    does not have is asked about as the caller's own (the operation then finds no such key)."""
+    account = caller.account_id
+    row = conn.execute(_KEY_OWNER_QUERY, {"kid": key_id, "account": account}).first()
     if row is None:
         return _caller_target(caller)
-    return Target(ids.arn(caller.account_id, "user", row.path, row.name))
+    if row.user_id is None:
+        return Target(ids.root_arn(account))
+    return _entity(conn, account, "user", row.name, tags, cache)
 
 
 def target_of(conn: Connection, caller: ResolvedCaller, service: str, operation: str,
@@ -263,7 +273,7 @@ def target_of(conn: Connection, caller: ResolvedCaller, service: str, operation:
             if kind == "user":
                 key_id = _param(params, "AccessKeyId")
                 if operation == "GetAccessKeyLastUsed" and key_id is not None:
-                    return _key_owner(conn, caller, str(key_id))
+                    return _key_owner(conn, caller, str(key_id), tags, cache)
                 return _caller_target(caller)
             return Target("*")
         if operation in _CREATES:
@@ -375,10 +385,40 @@ def authorize(conn: Connection, caller: ResolvedCaller, service: str, operation:
         Request(caller.arn, action, target.arn, ctx, resource_account=caller.account_id))
     if not decision.allowed:
         raise AccessDenied(denied_message(caller.arn, action, target.arn, decision))
+    moved = _MOVES.get(operation) if service == "iam" else None
+    if moved is not None:
+        _authorize_new_arn(caller, action, params, moved, target, ctx)
     passed = _PASSES_ROLE.get(operation) if service == "iam" else None
     if passed is not None:
         _authorize_pass_role(conn, caller, params, context, passed, cache)
     return decision
+
+
+#: Operations that rename or move an entity, with the parameter of its new name: the caller needs
+#: the permission on the new ARN too (IAM API Reference, UpdateUser and UpdateGroup: "the
+#: requester must have appropriate permissions on both the source object and the target object").
+_MOVES: dict[str, str] = {"UpdateUser": "NewUserName", "UpdateGroup": "NewGroupName"}
+
+
+def _authorize_new_arn(caller: ResolvedCaller, action: str, params: Mapping[str, Any],
+                       new_name_param: str, target: Target, ctx: Mapping[str, Any]) -> None:
+    """The same action on the entity's ARN after the change (new path and/or name, the current
+    ones otherwise), in the same request context; ``AccessDenied`` naming that ARN when it is
+    no."""
+    current = ids.parse_arn(target.arn)
+    if current is None:
+        return  # not an entity ARN: nothing is moved (the operation finds no such entity)
+    new_path = _param(params, "NewPath")
+    new_name = _param(params, new_name_param)
+    new_arn = ids.arn(current.account, current.kind,
+                      current.path if new_path is None else str(new_path),
+                      current.name if new_name is None else str(new_name))
+    if new_arn == target.arn:
+        return
+    decision = caller.policy_set.authorize(
+        Request(caller.arn, action, new_arn, dict(ctx), resource_account=caller.account_id))
+    if not decision.allowed:
+        raise AccessDenied(denied_message(caller.arn, action, new_arn, decision))
 
 
 #: Operations that hand a role to a service, so that the caller also needs ``iam:PassRole`` on

@@ -18,6 +18,7 @@ from: a generation bump for an unrelated change re-reads the rows but does not r
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -276,6 +277,34 @@ def boundary_source(conn: Connection, policy_id: str | None) -> SourcePolicy | N
     return None if policy_id is None else _managed(conn, policy_id=policy_id)
 
 
+_TAG_KEY_PREFIXES = ("aws:resourcetag/", "iam:resourcetag/")
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+
+
+def _names_resource_tag(text: str) -> bool:
+    """Whether a value refers to a resource tag through a variable (``${aws:ResourceTag/k}``,
+    with or without a default)."""
+    return "${" in text and any(
+        m.group(1).split(",", 1)[0].strip().lower().startswith(_TAG_KEY_PREFIXES)
+        for m in _VARIABLE.finditer(text))
+
+
+def reads_resource_tags(policy: Policy) -> bool:
+    """Whether evaluating ``policy`` may need the target's tags: a condition on
+    ``aws:ResourceTag/…`` or ``iam:ResourceTag/…`` (keys are case-insensitive), or such a
+    variable in a resource or condition value. Decided on the parsed document, so that a key
+    written with JSON escapes (``iam:Resource\\u0054ag/k``) counts as the key it is."""
+    for st in policy.statements:
+        for c in st.conditions:
+            if c.key.lower().startswith(_TAG_KEY_PREFIXES):
+                return True
+            if any(isinstance(v, str) and _names_resource_tag(v) for v in c.values):
+                return True
+        if any(_names_resource_tag(r) for r in (*(st.resource or ()), *(st.not_resource or ()))):
+            return True
+    return False
+
+
 def merge_policies(policies: Sequence[Policy]) -> Policy | None:
     """Several session policies as one: the session may do what any of them allows."""
     if not policies:
@@ -364,7 +393,7 @@ def _caller(arn: str, account_id: str, user_id: str, kind: str, name: str,
             _base_context(arn, p_arn, account_id, user_id, kind, name, tags, session)),
         principal_arn=p_arn, path=path,
         wants_resource_tags=any(
-            "resourcetag" in p.text.lower()
+            reads_resource_tags(p.policy)
             for p in (*sources, *session_sources, *([boundary] if boundary else []))),
     )
 

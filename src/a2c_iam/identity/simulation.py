@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import select
 
@@ -38,7 +38,6 @@ from a2c_iam.policy.positions import PositionIndex, index_positions
 from a2c_iam.store import schema as s
 
 from . import ids
-from .common import page
 from .errors import InvalidInput, NoSuchEntity
 from .principal import (
     SourcePolicy,
@@ -47,7 +46,7 @@ from .principal import (
     role_sources,
     user_sources,
 )
-from .tx import Tx
+from .tx import Tx, paginate
 
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _SPECIAL_VARIABLES = frozenset({"*", "?", "$"})
@@ -308,38 +307,73 @@ def _simulate(tx: Tx, identity: list[SourcePolicy], boundary: list[SourcePolicy]
     principal_account = _account_of(principal)
     owner = _account_of(resource_owner)
     given_resources = bool(resource_arns)
-    results = []
-    for action in action_names:
-        for arn in resource_arns or ["*"]:
-            # Without a resource policy only the identity side is simulated, in any account.
-            account = (owner or None) if resource is not None else principal_account
-            decision = policy_set.authorize(
+    resources = list(resource_arns or ["*"])
+    # Without a resource policy only the identity side is simulated, in any account.
+    account = (owner or None) if resource is not None else principal_account
+
+    def evaluate(action: str, arn: str) -> dict[str, Any]:
+        decision = policy_set.authorize(
+            Request(principal, action, arn, context, resource_account=account))
+        result: dict[str, Any] = {
+            "EvalActionName": action,
+            "EvalResourceName": arn,
+            "EvalDecision": decision.decision.value,
+            "MatchedStatements": located.matched(decision),
+            "MissingContextValues": candidates.missing(action, arn, context),
+        }
+        if boundary_only is not None:
+            bounded = boundary_only.authorize(
                 Request(principal, action, arn, context, resource_account=account))
-            result: dict[str, Any] = {
-                "EvalActionName": action,
+            result["PermissionsBoundaryDecisionDetail"] = {
+                "AllowedByPermissionsBoundary": bounded.allowed}
+        if given_resources:
+            specific = {
                 "EvalResourceName": arn,
-                "EvalDecision": decision.decision.value,
-                "MatchedStatements": located.matched(decision),
-                "MissingContextValues": candidates.missing(action, arn, context),
+                "EvalResourceDecision": result["EvalDecision"],
+                "MatchedStatements": result["MatchedStatements"],
+                "MissingContextValues": result["MissingContextValues"],
             }
-            if boundary_only is not None:
-                bounded = boundary_only.authorize(
-                    Request(principal, action, arn, context, resource_account=account))
-                result["PermissionsBoundaryDecisionDetail"] = {
-                    "AllowedByPermissionsBoundary": bounded.allowed}
-            if given_resources:
-                specific = {
-                    "EvalResourceName": arn,
-                    "EvalResourceDecision": result["EvalDecision"],
-                    "MatchedStatements": result["MatchedStatements"],
-                    "MissingContextValues": result["MissingContextValues"],
-                }
-                if "PermissionsBoundaryDecisionDetail" in result:
-                    specific["PermissionsBoundaryDecisionDetail"] = \
-                        result["PermissionsBoundaryDecisionDetail"]
-                result["ResourceSpecificResults"] = [specific]
-            results.append(result)
-    return page(results, "EvaluationResults", marker, max_items)
+            if "PermissionsBoundaryDecisionDetail" in result:
+                specific["PermissionsBoundaryDecisionDetail"] = \
+                    result["PermissionsBoundaryDecisionDetail"]
+            result["ResourceSpecificResults"] = [specific]
+        return result
+
+    # One result per (action, resource) pair, actions outermost, as IAM lists them. Only the
+    # requested page is evaluated: pair ``i`` is known from its index, so the page and whether
+    # more follow are worked out without evaluating the pairs outside it (a request costs at
+    # most ``MaxItems`` evaluations, however many pairs it names).
+    pairs = _Pairs(action_names, resources)
+    found = paginate(pairs, marker, max_items)
+    out: dict[str, Any] = {"EvaluationResults": [evaluate(*pair) for pair in found.items],
+                           "IsTruncated": found.is_truncated}
+    if found.marker is not None:
+        out["Marker"] = found.marker
+    return out
+
+
+class _Pairs(Sequence[tuple[str, str]]):
+    """The (action, resource) pairs of a simulation in IAM's order, without building them all."""
+
+    def __init__(self, actions: Sequence[str], resources: Sequence[str]) -> None:
+        self._actions, self._resources = actions, resources
+
+    def __len__(self) -> int:
+        return len(self._actions) * len(self._resources)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, str]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[str, str]]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[str, str] | list[tuple[str, str]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        action, resource = divmod(index % len(self), len(self._resources))
+        return self._actions[action], self._resources[resource]
 
 
 def _default_principal(tx: Tx) -> str:
