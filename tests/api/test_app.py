@@ -290,3 +290,145 @@ def _declared_only(srv: ServerThread, length: int) -> tuple[int, str]:
     head, _, body = received.partition(b"\r\n\r\n")
     assert b"connection: close" in head.lower()
     return int(head.split()[1]), body.decode()
+
+
+# -- hostile requests: what the security review sent ---------------------------------------------
+
+BODY_LIST_USERS = b"Action=ListUsers&Version=2010-05-08"
+
+
+def _signed_headers(srv: ServerThread, body: bytes, headers: dict[str, str] | None = None,
+                    service: str = "iam") -> dict[str, str]:
+    req = AWSRequest("POST", srv.url + "/", data=body,
+                     headers={"Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
+    SigV4Auth(Credentials(ROOT_ID, ROOT_SECRET), service, "us-east-1").add_auth(req)
+    return dict(req.headers.items())
+
+
+def _raw_http(srv: ServerThread, headers: dict[str, str], body: bytes,
+              path: str = "/") -> tuple[int, str]:
+    """Headers sent exactly as given (Host included, Latin-1 allowed), with a socket timeout."""
+    import http.client
+
+    conn = http.client.HTTPConnection(srv.host, srv.port, timeout=30)
+    try:
+        conn.putrequest("POST", path, skip_host=True, skip_accept_encoding=True)
+        for name, value in {**headers, "Content-Length": str(len(body))}.items():
+            conn.putheader(name, value.encode("latin-1"))
+        conn.endheaders(body)
+        resp = conn.getresponse()
+        return resp.status, resp.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+
+
+def test_forwarded_headers_are_not_believed_by_default(server) -> None:  # type: ignore[no-untyped-def]
+    """X-Forwarded-For / -Proto would set aws:SourceIp and aws:SecureTransport: from anyone on
+    loopback (uvicorn's default), signed or not, they must change nothing."""
+    srv, backend, _ = server
+    forwarded = {"X-Forwarded-For": "10.20.30.40", "X-Forwarded-Proto": "https"}
+    body = BODY_LIST_USERS
+    for signed_too in (True, False):
+        headers = _signed_headers(srv, body, forwarded if signed_too else None)
+        headers.update(forwarded)
+        req = urllib.request.Request(srv.url + "/", data=body, headers=headers, method="POST")
+        assert _send(req)[0] == 200
+        context = backend.calls[-1][3]
+        assert context["aws:SourceIp"] == "127.0.0.1"
+        assert context["aws:SecureTransport"] is False
+
+
+def test_a_named_trusted_proxy_is_believed() -> None:
+    backend = FakeBackend()
+    with ServerThread(create_app(backend), trusted_proxies=["127.0.0.1"]) as srv:
+        headers = _signed_headers(srv, BODY_LIST_USERS)
+        headers.update({"X-Forwarded-For": "10.20.30.40", "X-Forwarded-Proto": "https"})
+        req = urllib.request.Request(srv.url + "/", data=BODY_LIST_USERS, headers=headers,
+                                     method="POST")
+        assert _send(req)[0] == 200
+    context = backend.calls[-1][3]
+    assert context["aws:SourceIp"] == "10.20.30.40"
+    assert context["aws:SecureTransport"] is True
+
+
+def test_the_signature_is_checked_before_the_form_is_decoded(server, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An unsigned or forged request must cost a hash of its body, not a parse of it."""
+    from urllib import parse
+
+    from a2c_iam.api import app as app_module
+    from a2c_iam.api import sigv4
+
+    srv, _, _ = server
+    decoded: list[int] = []
+
+    def recording(text: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        decoded.append(len(text))
+        return parse.parse_qsl(text, *args, **kwargs)
+
+    for module in (app_module, sigv4):
+        monkeypatch.setattr(module, "parse_qsl", recording, raising=False)
+    body = b"Action=ListUsers&Version=2010-05-08&" + b"a=&" * 300_000
+    status, text = _send(urllib.request.Request(srv.url + "/", data=body, method="POST"))
+    assert status == 403 and "<Code>MissingAuthenticationToken</Code>" in text
+    status, text = _send(_signed(srv, "iam", body, "application/x-www-form-urlencoded",
+                                 secret="x" * 40))
+    assert status == 403 and "<Code>SignatureDoesNotMatch</Code>" in text
+    assert all(size < 1000 for size in decoded), decoded
+
+
+def test_form_fields_are_bounded(server) -> None:  # type: ignore[no-untyped-def]
+    srv, _, _ = server
+    status, body = post(srv, "iam", "Action=ListUsers&Version=2010-05-08" + "&a=" * 9_000)
+    assert status == 200
+    status, body = post(srv, "iam", "Action=ListUsers&Version=2010-05-08" + "&a=" * 10_000)
+    assert status == 400 and "<Code>InvalidQueryParameter</Code>" in body
+
+
+def test_hostile_requests_get_aws_errors_never_a_500(server) -> None:  # type: ignore[no-untyped-def]
+    srv, _, _ = server
+    # An expiry past what timedelta holds, without credentials that exist.
+    url = (f"{srv.url}/?Action=GetCallerIdentity&Version=2011-06-15"
+           "&X-Amz-Algorithm=AWS4-HMAC-SHA256"
+           "&X-Amz-Credential=AKIANOSUCHKEY%2F20260101%2Fus-east-1%2Fsts%2Faws4_request"
+           "&X-Amz-Date=20260101T000000Z&X-Amz-Expires=99999999999999&X-Amz-SignedHeaders=host"
+           "&X-Amz-Signature=00")
+    status, body = _send(urllib.request.Request(url, method="GET"))
+    assert status == 400 and "<Code>AuthorizationQueryParametersError</Code>" in body
+    signed = _signed_headers(srv, b"Action=GetCallerIdentity&Version=2011-06-15", service="sts")
+    for host in ("[", "]", "[::1"):
+        status, body = _raw_http(srv, {**signed, "Host": host},
+                                 b"Action=GetCallerIdentity&Version=2011-06-15")
+        assert status == 403 and "<Code>SignatureDoesNotMatch</Code>" in body, host
+    for name, value, code in [("X-Amz-Content-SHA256", "\xe9", "SignatureDoesNotMatch"),
+                              ("Authorization", signed["Authorization"][:-1] + "\xe9",
+                               "SignatureDoesNotMatch"),
+                              ("X-Amz-Security-Token", "\xe9", "InvalidClientTokenId")]:
+        status, body = _raw_http(srv, {**signed, "Host": f"{srv.host}:{srv.port}", name: value},
+                                 b"Action=GetCallerIdentity&Version=2011-06-15")
+        assert status == 403 and f"<Code>{code}</Code>" in body, name
+    status, body = post(srv, "iam", "Action=" + "x" * 500_000 + "&Version=2010-05-08")
+    assert status == 400 and "<Code>InvalidAction</Code>" in body and len(body) < 1000
+
+
+def test_authorize_endpoint_refuses_what_simulation_would(server) -> None:  # type: ignore[no-untyped-def]
+    srv, _, _ = server
+    ok = {"principal": "arn:aws:iam::123456789012:user/alice", "action": "s3:GetObject",
+          "resource": "arn:aws:s3:::" + "b" * (2048 - 13)}
+    assert post_json(srv, ok)[0] == 200
+    deep = _send(_signed(srv, "iam", b"[" * 100_000, "application/json", "/v1/authorize"))
+    assert deep[0] == 400 and json.loads(deep[1])["error"]["code"] == "ValidationError"
+    nan = _send(_signed(srv, "iam", json.dumps({**ok, "context": {"aws:EpochTime": float("nan")}})
+                        .encode(), "application/json", "/v1/authorize"))
+    assert nan[0] == 400
+    for field, size, limit in [("resource", 2049, 2048), ("action", 129, 128),
+                               ("principal", 2049, 2048)]:
+        value = ok[field][:12] + "x" * (size - 12)
+        status, body = post_json(srv, {**ok, field: value})
+        assert status == 400, field
+        error = json.loads(body)["error"]
+        assert error["code"] == "ValidationError"
+        assert error["message"] == (f"1 validation error detected: Value at '{field}' failed to "
+                                    "satisfy constraint: Member must have length less than or "
+                                    f"equal to {limit}")
+    status, _ = post_json(srv, {**ok, "context": {"k" * 257: "v"}})
+    assert status == 400

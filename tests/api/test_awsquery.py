@@ -4,10 +4,13 @@ and what we write its parser reads back exactly, for every operation of IAM and 
 
 from __future__ import annotations
 
+import re
 import string
+import tracemalloc
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
+from xml.etree import ElementTree
 
 import pytest
 from botocore.model import Shape
@@ -221,3 +224,63 @@ def test_a_map_entry_without_its_value() -> None:
                                         [("Values.entry.1.key", "A")])
     assert decoded.get("Values", {}) == {}
     assert problems and problems[0].endswith("Member must not be null"), problems
+
+
+def test_unknown_action_names_are_not_kept() -> None:
+    """Every request's ``Action`` is looked up before it is authenticated: unknown names must
+    not be remembered (20 distinct 1 MB names once kept 20 MB; a server, gigabytes)."""
+    known = awsquery.find_operation("iam", "GetUser")
+    assert known is not None and awsquery.find_operation("iam", "GetUser") is known
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(20):
+            name = f"{i:04d}" + "x" * 1_000_000
+            assert awsquery.find_operation("iam", name) is None
+            with pytest.raises(ApiError) as exc:
+                awsquery.resolve_action("iam", name, "2010-05-08")
+            assert exc.value.code == "InvalidAction"
+            del exc
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 2_000_000, kept
+    with pytest.raises(ApiError) as exc:
+        awsquery.resolve_action("iam", "x" * 1_000_000, None)
+    assert len(exc.value.message) < 300  # the name is shown cut, not echoed whole
+    assert awsquery.find_operation("iam", "x" * (awsquery.MAX_ACTION + 1)) is None
+    assert awsquery.find_operation("ec2", "GetUser") is None
+
+
+# Every character a Python string can hold, XML 1.0's forbidden ones included.
+ANY_TEXT = st.text(st.characters(codec=None) | st.sampled_from(
+    "\x00\x01\x0b\x0c\x1f\ud800\udfff\ufffe\uffff\r\t\n<&"), max_size=12)
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+@settings(max_examples=200, deadline=None)
+@given(ANY_TEXT)
+def test_any_text_is_well_formed_xml(text: str) -> None:
+    """Validation messages echo what the caller sent: whatever it is, botocore can read the
+    answer; what XML cannot carry arrives as U+FFFD."""
+    shown = NOT_XML.sub("\ufffd", text)
+    xml = awsquery.serialize_error("iam", ApiError("ValidationError", f"Value '{text}'"), text)
+    op = awsquery.find_operation("iam", "GetUser")
+    assert op is not None
+    parsed = PARSER.parse({"body": xml, "headers": {}, "status_code": 400}, op.model.output_shape)
+    assert parsed["Error"]["Message"] == f"Value '{shown}'"
+    xml = awsquery.serialize(op, {"User": {"UserName": text, "Path": "/", "UserId": "AIDA",
+                                           "Arn": "arn", "CreateDate": datetime(2026, 1, 1,
+                                                                                tzinfo=UTC)}}, "r")
+    parsed = PARSER.parse({"body": xml, "headers": {}, "status_code": 200}, op.model.output_shape)
+    assert parsed["User"]["UserName"] == shown
+    ElementTree.fromstring(xml)  # a strict parser agrees
+
+
+def test_a_deeply_dotted_name_is_ignored_unbuilt() -> None:
+    op = awsquery.find_operation("iam", "ListUsers")
+    assert op is not None
+    deep = "Tags." + "a." * 40 + "b"
+    assert awsquery.decode(op, [(deep, "1"), ("MaxItems", "2")]) == ({"MaxItems": 2}, [])
+    root = awsquery._tree([(deep, "1")])
+    assert root.children == {}

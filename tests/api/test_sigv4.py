@@ -175,3 +175,79 @@ def test_presigned_query_string() -> None:
     tampered = presigned()
     reject(replace(tampered, query=tampered.query.replace("GetCallerIdentity", "GetSessionToken")),
            "SignatureDoesNotMatch")
+
+
+def _with_query(request: HttpRequest, name: str, value: str) -> HttpRequest:
+    parts = [p if not p.startswith(f"{name}=") else f"{name}={value}"
+             for p in request.query.split("&")]
+    return replace(request, query="&".join(parts))
+
+
+def test_presigned_url_lives_at_most_a_week() -> None:
+    """SigV4 query authentication: X-Amz-Expires is 1 to 604800 seconds (S3's texts)."""
+    week = presigned(expires=604800)
+    assert verify(week, lookup, NOW + timedelta(days=6)).service == "sts"
+    reject(week, "SignatureDoesNotMatch", now=NOW + timedelta(days=7, seconds=1))
+    too_long = ("X-Amz-Expires must be less than a week (in seconds); that is, the given "
+                "X-Amz-Expires must be less than 604800 seconds")
+    for expires, message in [(604801, too_long), (10**9, too_long), (99999999999999, too_long),
+                             (10**20, too_long), (-5, "X-Amz-Expires must be non-negative"),
+                             (0, "X-Amz-Expires must be greater than 0")]:
+        err = reject(presigned(expires=expires), "AuthorizationQueryParametersError")
+        assert (err.message, err.status) == (message, 400), expires
+    for text in ["6_0", "%2B60", "%2060", "60.0", "", "abc", "%D9%A1%D9%A2", "9" * 5000]:
+        err = reject(_with_query(presigned(expires=60), "X-Amz-Expires", text),
+                     "AuthorizationQueryParametersError")
+        expected = too_long if text.isdigit() else "X-Amz-Expires should be a number"
+        assert err.message == expected, text
+
+
+@pytest.mark.parametrize("header", ["X-Amz-Content-SHA256", "Authorization", "X-Amz-Security-Token"])
+def test_non_ascii_values_are_refused_not_raised(header: str) -> None:
+    """Headers arrive as Latin-1 text: a byte over 0x7F is a character compare_digest refuses."""
+    req = signed(key_id=TEMP_ID, token=TOKEN)
+    if header == "Authorization":
+        change = {header: next(v for k, v in req.headers if k == header)[:-2] + "\xe9"}
+        code = "SignatureDoesNotMatch"
+    else:
+        change = {header: "\xe9"}
+        code = "SignatureDoesNotMatch" if header.startswith("X-Amz-Content") else \
+            "InvalidClientTokenId"
+    headers = [(k, v) for k, v in req.headers if k != header] + list(change.items())
+    reject(replace(req, headers=headers), code)
+
+
+def test_non_ascii_query_signature_and_token_are_refused() -> None:
+    req = presigned()
+    reject(_with_query(req, "X-Amz-Signature", "%C3%A9"), "SignatureDoesNotMatch")
+    KEYS["ASIAQUERYTOKEN000000"] = Key(SECRET, TOKEN)
+    try:
+        tokened = replace(req, query=req.query.replace(KEY_ID, "ASIAQUERYTOKEN000000")
+                          + "&X-Amz-Security-Token=%C3%A9")
+        reject(tokened, "InvalidClientTokenId")
+    finally:
+        del KEYS["ASIAQUERYTOKEN000000"]
+
+
+@pytest.mark.parametrize("host", ["[", "]", "[::1", "[vx.y]", "x/y?z#w", "x:99999", "a@b"])
+def test_a_host_no_url_could_have_is_a_mismatch(host: str) -> None:
+    req = signed()
+    headers = [(k, host if k.lower() == "host" else v) for k, v in req.headers]
+    if not any(k.lower() == "host" for k, _ in req.headers):
+        headers.append(("Host", host))
+    reject(replace(req, host=host, headers=headers), "SignatureDoesNotMatch")
+
+
+def test_ipv6_host_verifies() -> None:
+    req = AWSRequest(method="POST", url="http://[::1]:8777/", data=BODY,
+                     headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    with clock(NOW):
+        SigV4Auth(Credentials(KEY_ID, SECRET), "iam", "us-east-1").add_auth(req)
+    assert verify(to_http(req), lookup, NOW).access_key_id == KEY_ID
+
+
+def test_query_parameters_are_bounded() -> None:
+    req = presigned()
+    flooded = replace(req, query=req.query + "&a=" * 1000)
+    err = reject(flooded, "InvalidQueryParameter")
+    assert err.status == 400

@@ -16,13 +16,17 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import re
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Protocol
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -32,7 +36,7 @@ from starlette.routing import Route
 
 from ..identity.errors import IdentityError
 from . import awsquery, sigv4
-from .errors import ApiError, not_implemented
+from .errors import ApiError, not_implemented, validation_error
 
 log = logging.getLogger("a2c_iam.api.access")
 failures = logging.getLogger("a2c_iam.api")
@@ -43,6 +47,12 @@ SERVICE_FAILURE = (
 MAX_BODY = 1024 * 1024  # IAM's largest documents are a few KB; a megabyte bounds memory
 #: How much of an oversized body is read (and dropped) so that the client gets the 413 answer.
 DRAIN_LIMIT = 16 * MAX_BODY
+#: Form fields read from a body (IAM's largest inputs, 50 tags or a simulation's lists, need a
+#: few hundred to a few thousand); past this the request is refused before it is decoded.
+MAX_FORM_FIELDS = 10_000
+#: ``Action=`` in a raw form, as far as an operation name can go (read before the signature is
+#: checked, without decoding the rest of the form).
+_ACTION = re.compile(rb"(?:^|&)Action=([^&]{1,%d})(?=&|$)" % awsquery.MAX_ACTION)
 
 
 class Backend(Protocol):
@@ -164,14 +174,8 @@ class Api:
         http = _http_request(request, body)
         try:
             outcome.service = _scope_service(http)
-            pairs = parse_qsl(http.query, keep_blank_values=True)
-            if request.method == "POST":
-                # Not UTF-8: the bad bytes become U+FFFD and fail the model's patterns, as
-                # percent-encoded ones do in parse_qsl.
-                pairs += parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-            form = dict(pairs)
-            outcome.operation = (form.get("Action") or "")[:128] or None
-            result, op = self._run(request, http, pairs, form, request_id, outcome)
+            outcome.operation = _peek_action(http, request.method == "POST")
+            result, op = self._run(request, http, request_id, outcome)
             outcome.body = awsquery.serialize(op, result, request_id)
         except Exception as exc:  # noqa: BLE001 - one boundary turns every failure into a response
             error = _to_api_error(exc, outcome.service, request_id)
@@ -179,21 +183,25 @@ class Api:
             outcome.body = awsquery.serialize_error(outcome.service, error, request_id)
         return outcome
 
-    def _run(self, request: Request, http: sigv4.HttpRequest, pairs: list[tuple[str, str]],
-             form: Mapping[str, str], request_id: str,
+    def _run(self, request: Request, http: sigv4.HttpRequest, request_id: str,
              outcome: _Outcome) -> tuple[Any, awsquery.Operation]:
         from ..identity.model import CallContext
 
-        action, version = form.get("Action"), form.get("Version")
         now = self.clock.now()
         if not sigv4.is_signed(http):
-            op = awsquery.find_operation("sts", action or "")
+            op = awsquery.find_operation("sts", outcome.operation or "")
             if op is not None and op.unsigned:
                 outcome.service = "sts"
                 raise not_implemented(op.name)
             raise ApiError("MissingAuthenticationToken", sigv4.MISSING_AUTH, 403)
+        # The signature covers the raw body: it is checked before the form is decoded, so that
+        # an unsigned or forged request costs a hash, not a parse.
         verified = sigv4.verify(http, self.backend.lookup_key, now)
         service = outcome.service = verified.service
+        pairs = _form(http, request.method == "POST")
+        form = dict(pairs)
+        action, version = form.get("Action"), form.get("Version")
+        outcome.operation = (action or "")[:awsquery.MAX_ACTION] or None
         op = awsquery.resolve_action(service, action, version)
         if not self.backend.implements(service, op.name):
             raise not_implemented(op.name)
@@ -251,6 +259,27 @@ class Api:
                              "ResourceArns": [resource]}, ctx, context)
 
 
+def _form(http: sigv4.HttpRequest, post: bool) -> list[tuple[str, str]]:
+    """The query's pairs, then the form body's (for POST), each bounded in number."""
+    pairs = sigv4.form_pairs(http.query)
+    if post:
+        # Not UTF-8: the bad bytes become U+FFFD and fail the model's patterns, as
+        # percent-encoded ones do in parse_qsl.
+        pairs += sigv4.form_pairs(http.body.decode("utf-8", "replace"), MAX_FORM_FIELDS)
+    return pairs
+
+
+def _peek_action(http: sigv4.HttpRequest, post: bool) -> str | None:
+    """The ``Action`` a request names, found without decoding its form (for unsigned requests
+    and the access log); None when there is none of a plausible length."""
+    for source in ((http.body, http.query.encode("latin-1")) if post
+                   else (http.query.encode("latin-1"),)):
+        last = deque(_ACTION.finditer(source), maxlen=1)  # the last one counts, as in a dict
+        if last:
+            return unquote_plus(last[0].group(1).decode("utf-8", "replace"))
+    return None
+
+
 def _same_account(account_id: str, arn: str) -> bool:
     parts = arn.split(":")
     return len(parts) >= 6 and parts[4] == account_id
@@ -259,8 +288,10 @@ def _same_account(account_id: str, arn: str) -> bool:
 def _authorize_input(body: bytes) -> tuple[str, str, str, dict[str, Any]]:
     """``{"principal": ARN, "action": "s3:GetObject", "resource": ARN, "context": {...}}``."""
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        # NaN and Infinity are not JSON (RFC 8259), nor 1e400 a number a context can hold.
+        data = json.loads(body, parse_constant=_not_json, parse_float=_finite)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        # RecursionError: nesting deeper than the decoder goes (``[[[[…``), never a policy.
         raise ApiError("ValidationError", "The request body must be a JSON object.") from exc
     if not isinstance(data, dict):
         raise ApiError("ValidationError", "The request body must be a JSON object.")
@@ -281,7 +312,40 @@ def _authorize_input(body: bytes) -> tuple[str, str, str, dict[str, Any]]:
     ):
         raise ApiError("ValidationError", "'context' must be a JSON object of strings, numbers, "
                        "booleans or lists of strings.")
+    limits = _authorize_limits()
+    longest = {"principal": len(fields[0]), "action": len(fields[1]), "resource": len(resource),
+               "context": max(map(len, context), default=0)}
+    too_long = [f"Value at '{name}' failed to satisfy constraint: Member must have "
+                f"{'keys of ' if name == 'context' else ''}length less than or equal to {limit}"
+                for name, limit in limits.items() if longest[name] > limit]
+    if too_long:
+        raise validation_error(too_long)
     return fields[0], fields[1], resource, context
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+@lru_cache(maxsize=1)
+def _authorize_limits() -> dict[str, int]:
+    """The longest principal, action, resource and context key ``SimulatePrincipalPolicy``
+    takes (``PolicySourceArn``, ``ActionNames``, ``ResourceArns``, ``ContextKeyName``), from
+    botocore's model: the endpoint asks the same question of the engine."""
+    shape = awsquery.service_model("iam").operation_model("SimulatePrincipalPolicy").input_shape
+    members = shape.members
+    return {"principal": int(members["PolicySourceArn"].metadata["max"]),
+            "action": int(members["ActionNames"].member.metadata["max"]),
+            "resource": int(members["ResourceArns"].member.metadata["max"]),
+            "context": int(members["ContextEntries"].member.members["ContextKeyName"]
+                           .metadata["max"])}
 
 
 async def _read_body(request: Request) -> tuple[bytes | None, bool]:

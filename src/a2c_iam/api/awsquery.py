@@ -47,12 +47,24 @@ class Operation:
         return bool(self.model.auth_type == "none")
 
 
+#: No operation name is longer (IAM's longest has 45 characters): a longer ``Action`` is
+#: refused before anything else is done with it.
+MAX_ACTION = 128
+
+
 @cache
-def find_operation(service: str, action: str) -> Operation | None:
+def _operations(service: str) -> Mapping[str, Operation]:
+    """Every operation of ``service`` by name, built once: the only names ever looked up."""
     model = service_model(service)
-    if action not in model.operation_names:
+    return {name: Operation(service, name, model.operation_model(name))
+            for name in model.operation_names}
+
+
+def find_operation(service: str, action: str) -> Operation | None:
+    """The operation named ``action``, or None; unknown names are not remembered."""
+    if service not in VERSIONS or len(action) > MAX_ACTION:
         return None
-    return Operation(service, action, model.operation_model(action))
+    return _operations(service).get(action)
 
 
 def resolve_action(service: str, action: str | None, version: str | None) -> Operation:
@@ -61,8 +73,9 @@ def resolve_action(service: str, action: str | None, version: str | None) -> Ope
         raise ApiError("MissingAction", "The request must contain the parameter Action.", 400)
     op = find_operation(service, action)
     if op is None or (version is not None and version != VERSIONS[service]):
+        shown = action if len(action) <= MAX_ACTION else action[:MAX_ACTION] + "..."
         raise ApiError("InvalidAction",
-                       f"Could not find operation {action} for version {version or 'NO_VERSION'}",
+                       f"Could not find operation {shown} for version {version or 'NO_VERSION'}",
                        400)
     return op
 
@@ -80,9 +93,16 @@ class _Node:
         self.children: dict[str, _Node] = {}
 
 
+#: Segments a parameter name can have: IAM's and STS's deepest input is 6 (a list of
+#: structures in a structure). A longer name matches no member and is ignored unbuilt.
+MAX_NAME_SEGMENTS = 16
+
+
 def _tree(params: Iterable[tuple[str, str]]) -> _Node:
     root = _Node()
     for key, value in params:
+        if key.count(".") >= MAX_NAME_SEGMENTS:
+            continue
         node = root
         for part in key.split("."):
             child = node.children.get(part)
@@ -256,12 +276,17 @@ def _datetime_text(value: datetime) -> str:
     return f"{text}.{m.microsecond // 1000:03d}Z" if m.microsecond else f"{text}Z"
 
 
-_SPECIAL = re.compile(r'[&<>"\r]')
+#: What text output must change: markup, CR (kept through XML's line-end normalisation), and
+#: every character outside XML 1.0's ``Char`` production, which no parser accepts even escaped.
+_NOT_XML_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
+_SPECIAL = re.compile(f'[&<>"\r{_NOT_XML_CHARS}]')
+_NOT_XML = re.compile(f"[{_NOT_XML_CHARS}]")
 
 
 def _text(value: str) -> str:
+    """``value`` as XML character data: escaped, and with U+FFFD for what XML cannot carry."""
     if _SPECIAL.search(value) is not None:
-        return escape(value, {'"': "&quot;", "\r": "&#13;"})
+        return escape(_NOT_XML.sub("\ufffd", value), {'"': "&quot;", "\r": "&#13;"})
     return value
 
 

@@ -23,6 +23,10 @@ from .errors import ApiError
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_SKEW = timedelta(minutes=15)
+#: SigV4 query authentication: a presigned URL is valid for 1 second to 7 days.
+MAX_EXPIRES = 604800
+#: Query parameters read from a URL (h11 already bounds its length; this bounds the work).
+MAX_QUERY_FIELDS = 1000
 SERVICES = frozenset({"iam", "sts"})
 _AMZ_DATE = "%Y%m%dT%H%M%SZ"
 
@@ -34,6 +38,10 @@ SIGNATURE_MISMATCH = (
 INVALID_TOKEN = "The security token included in the request is invalid."
 EXPIRED_TOKEN = "The security token included in the request is expired"
 MISSING_AUTH = "Request is missing Authentication Token"
+EXPIRES_TOO_LONG = (
+    "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must "
+    f"be less than {MAX_EXPIRES} seconds"
+)
 
 
 class SigningKey(Protocol):
@@ -135,15 +143,48 @@ def _parse_presigned(params: Mapping[str, str]) -> _Signed:
         raise ApiError("IncompleteSignature",
                        " ".join(f"AWS query-string parameters must include '{k}'." for k in missing),
                        400)
-    expires: int | None = None
-    if "X-Amz-Expires" in params:
-        try:
-            expires = int(params["X-Amz-Expires"])
-        except ValueError as exc:
-            raise ApiError("IncompleteSignature", "X-Amz-Expires must be a number", 400) from exc
+    expires = _expires(params["X-Amz-Expires"]) if "X-Amz-Expires" in params else None
     return _credential(params["X-Amz-Credential"], params["X-Amz-SignedHeaders"],
                        params["X-Amz-Signature"], params["X-Amz-Date"],
                        params.get("X-Amz-Security-Token"), presigned=True, expires=expires)
+
+
+def _expires(text: str) -> int:
+    """``X-Amz-Expires``: whole seconds, 1 to 7 days (S3's texts for what is not)."""
+    digits = text[1:] if text.startswith("-") else text
+    if not (digits.isascii() and digits.isdigit()):
+        raise _query_error("X-Amz-Expires should be a number")
+    if text.startswith("-"):
+        raise _query_error("X-Amz-Expires must be non-negative")
+    seconds = int(digits) if len(digits.lstrip("0")) <= len(str(MAX_EXPIRES)) else MAX_EXPIRES + 1
+    if seconds > MAX_EXPIRES:
+        raise _query_error(EXPIRES_TOO_LONG)
+    if seconds < 1:
+        raise _query_error("X-Amz-Expires must be greater than 0")
+    return seconds
+
+
+def _query_error(message: str) -> ApiError:
+    return ApiError("AuthorizationQueryParametersError", message, 400)
+
+
+def _equal(given: str, expected: str) -> bool:
+    """Constant-time equality of a value from the request (any characters) and ours."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"),
+                               expected.encode("utf-8", "surrogatepass"))
+
+
+def form_pairs(text: str, max_fields: int = MAX_QUERY_FIELDS) -> list[tuple[str, str]]:
+    """The decoded pairs of a query string or form body, refused past ``max_fields`` of them.
+
+    The count is checked before anything is decoded, so that a body of many empty fields costs
+    a scan, not a parse.
+    """
+    try:
+        return parse_qsl(text, keep_blank_values=True, max_num_fields=max_fields)
+    except ValueError as exc:  # "Max number of fields exceeded"
+        raise ApiError("InvalidQueryParameter",
+                       f"The request has more than {max_fields} parameters.", 400) from exc
 
 
 def _credential(credential: str, signed_headers: str, signature: str, amz_date: str,
@@ -244,7 +285,9 @@ def _expected_signature(request: HttpRequest, signed: _Signed, secret: str) -> s
     query = request.query
     if signed.presigned:
         query = "&".join(p for p in query.split("&") if not p.startswith("X-Amz-Signature="))
-    url = f"http://{request.host}{quote(request.path, safe='/~%')}" + (f"?{query}" if query else "")
+    # The URL gives botocore the path and the query only: the host it signs is the Host header
+    # (``headers_to_sign``), so the client's Host is never parsed as part of a URL here.
+    url = f"http://localhost{quote(request.path, safe='/~%')}" + (f"?{query}" if query else "")
     aws_request = AWSRequest(method=request.method, url=url, data=request.body)
     for name, value in request.headers:
         aws_request.headers[name] = value
@@ -262,26 +305,25 @@ def verify(request: HttpRequest, lookup: KeyLookup, now: datetime | None = None)
     if authorization is not None:
         signed = _parse_authorization(authorization, request)
     elif "X-Amz-Algorithm=" in request.query:
-        signed = _parse_presigned(dict(parse_qsl(request.query, keep_blank_values=True)))
+        signed = _parse_presigned(dict(form_pairs(request.query)))
     else:
         raise ApiError("MissingAuthenticationToken", MISSING_AUTH, 403)
     at = _check_clock(signed, now)
     content_hash = request.header("x-amz-content-sha256")
-    if content_hash is not None and not hmac.compare_digest(
-        content_hash, hashlib.sha256(request.body).hexdigest()
-    ):
+    if content_hash is not None and not _equal(content_hash,
+                                               hashlib.sha256(request.body).hexdigest()):
         # The header stands for the body in the canonical request: it must be the body's hash.
         raise ApiError("SignatureDoesNotMatch", SIGNATURE_MISMATCH, 403)
     key = lookup(signed.access_key_id)
     if key is None or not key.active:
         raise ApiError("InvalidClientTokenId", INVALID_TOKEN, 403)
     if key.session_token is not None:
-        if signed.token is None or not hmac.compare_digest(signed.token, key.session_token):
+        if signed.token is None or not _equal(signed.token, key.session_token):
             raise ApiError("InvalidClientTokenId", INVALID_TOKEN, 403)
     elif signed.token is not None:
         raise ApiError("InvalidClientTokenId", INVALID_TOKEN, 403)
     expected = _expected_signature(request, signed, key.secret)
-    if not hmac.compare_digest(expected, signed.signature):
+    if not _equal(signed.signature, expected):
         raise ApiError("SignatureDoesNotMatch", SIGNATURE_MISMATCH, 403)
     if key.expires_at is not None and key.expires_at <= now:
         raise ApiError("ExpiredToken", EXPIRED_TOKEN, 403)

@@ -39,6 +39,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--write-profile", metavar="NAME",
                    help="save a new root key as profile NAME in the AWS shared credentials file "
                    "(mode 0600)")
+    p.add_argument("--trusted-proxy", metavar="ADDR", action="append", default=[],
+                   type=_proxy_address,
+                   help="a reverse proxy (IP address or network, e.g. 10.0.0.5 or 10.0.0.0/24; "
+                   "repeatable) whose X-Forwarded-For and X-Forwarded-Proto headers are believed. "
+                   "They give aws:SourceIp and aws:SecureTransport, so trust only a proxy that "
+                   "sets them itself. Without this flag both headers are ignored and the "
+                   "connection's own address and scheme are used")
     p.add_argument("--no-access-log", action="store_true", help="do not log requests")
     p.set_defaults(func=run)
 
@@ -50,6 +57,18 @@ def add_database_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--schema", help="PostgreSQL schema holding the tables (default: the "
                    "connection's search path)")
     p.add_argument("--account-id", help="12-digit account id for a new account (default: random)")
+
+
+def _proxy_address(text: str) -> str:
+    """``--trusted-proxy``: an IP address or network, never a wildcard or a name."""
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_network(text.strip(), strict=False))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an IP address or network: {text!r} (name each proxy; '*' is not accepted)"
+        ) from None
 
 
 def _root_key(args: argparse.Namespace) -> tuple[str, str] | None:
@@ -120,7 +139,8 @@ def _serve(svc: object, args: argparse.Namespace, accounts: list[str]) -> int:
     uvicorn_log.setLevel(logging.WARNING)
     threaded = svc.db.dialect != "sqlite"  # type: ignore[attr-defined]
     app = create_app(svc, threaded=threaded)  # type: ignore[arg-type]
-    server = uvicorn.Server(config(app, args.host, args.port))
+    server = uvicorn.Server(config(app, args.host, args.port,
+                                   trusted_proxies=args.trusted_proxy))
     err(f"a2c-iam serve: IAM and STS on http://{args.host}:{args.port} "
         f"(account {', '.join(accounts)}); Ctrl-C stops")
     # uvicorn stops gracefully on SIGTERM, then raises the signal again for the previous handler:
