@@ -133,3 +133,11 @@ def test_bad_input_is_one_line_and_exit_2(
     assert err.startswith("a2c-iam a2c: ")
     if message:
         assert message in err
+
+
+def test_the_example_policy_is_what_the_kit_generates(capsys: pytest.CaptureFixture[str]) -> None:
+    """``examples/general-purpose-ecs.json`` is the kit's output, so the example never drifts."""
+    example = Path(__file__).resolve().parents[2] / "examples" / "general-purpose-ecs.json"
+    assert main(["a2c", "policy", "--target", "ecs", "--account", "111122223333",
+                 "--region", "us-east-1"]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(example.read_text(encoding="utf-8"))
