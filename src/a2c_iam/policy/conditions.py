@@ -50,7 +50,8 @@ def request_values(context: Mapping[str, ContextValue], key: str) -> list[Any] |
     return [value]
 
 
-def _number(value: Any) -> Decimal | None:
+def as_number(value: Any) -> Decimal | None:
+    """The number IAM reads in a Numeric value; booleans, NaN and infinities are none."""
     if isinstance(value, bool):
         return None
     try:
@@ -121,11 +122,11 @@ def value_test(base: str, policy_value: ConditionValue | Sequence[Piece]) -> Val
         rx = string_like_regex(pieces)
         return lambda v: rx.fullmatch(as_text(v)) is not None
     if family == "Numeric":
-        number = _number(text)
+        number = as_number(text)
         op = _COMPARE[base[len("Numeric"):]]
         if number is None:
             return lambda v: False
-        return lambda v: (n := _number(v)) is not None and op(n, number)
+        return lambda v: (n := as_number(v)) is not None and op(n, number)
     if family == "Date":
         moment = parse_date(text)
         op = _COMPARE[base[len("Date"):]]

@@ -18,10 +18,10 @@ import functools
 import ipaddress
 import re
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Final
 
 from .catalog import ActionInfo, Catalog
+from .conditions import as_number
 from .dates import parse_date
 from .global_keys import CROSS_SERVICE_KEYS, GLOBAL_CONDITION_KEYS
 from .grammar import FAMILY_OF, NEGATED_OPERATORS, POSITIVE_OF
@@ -216,7 +216,7 @@ def _readable(family: str, value: ConditionValue) -> bool:
     if isinstance(value, str) and "${" in value:
         return True  # a policy variable: known only at request time
     if family == "Numeric":
-        return _number(value) is not None
+        return as_number(value) is not None
     if family == "IpAddress":
         try:
             ipaddress.ip_network(str(value).strip(), strict=False)
@@ -231,16 +231,6 @@ def _readable(family: str, value: ConditionValue) -> bool:
         except (binascii.Error, ValueError):
             return False
     return True
-
-
-def _number(value: ConditionValue) -> Decimal | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
 
 
 # --------------------------------------------------------------------------- contradictions
@@ -261,7 +251,7 @@ def _comparable(family: str, value: ConditionValue, ignore_case: bool) -> object
     if isinstance(value, str) and "${" in value:
         return None
     if family == "Numeric":
-        return _number(value)
+        return as_number(value)
     if family == "Date":
         return parse_date(value)
     if family == "IpAddress":
