@@ -9,17 +9,14 @@ alone. The second block is the test command: ``.ci/run`` must run exactly it.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import signal
 import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from readme_shell import clean_env, run_block, serving
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -46,13 +43,6 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "A2C_IAM_"))}
-    env.update(HOME=str(home), AWS_EC2_METADATA_DISABLED="true",
-               PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]))
-    return env
-
-
 def test_the_readme_opens_with_install_and_serve_then_install_and_test() -> None:
     serve, tests, _ = opening_blocks()
     assert serve.startswith("pip install -e . && a2c-iam serve")
@@ -65,35 +55,17 @@ def test_the_readme_opens_with_install_and_serve_then_install_and_test() -> None
 
 def test_serve_then_list_users_with_the_aws_cli(tmp_path: Path) -> None:
     serve, _, list_users = opening_blocks()
-    if shutil.which("aws", path=_env(tmp_path)["PATH"]) is None:
+    if shutil.which("aws", path=clean_env(tmp_path)["PATH"]) is None:
         pytest.skip("the README's example uses the AWS CLI: pip install awscli")
     if not _port_free(DEFAULT_PORT):
         pytest.skip(f"port {DEFAULT_PORT}, the README's, is taken on this machine")
-    env = _env(tmp_path)
-    log = open(tmp_path / "serve.log", "w")  # noqa: SIM115 - closed below, after the server stops
-    server = subprocess.Popen(["bash", "-euo", "pipefail", "-c", _after_install(serve)],
-                              cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
-                              start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while _port_free(DEFAULT_PORT):
-            assert server.poll() is None, (tmp_path / "serve.log").read_text()
-            assert time.monotonic() < deadline, "the README's server did not start"
-            time.sleep(0.05)
-        done = subprocess.run(["bash", "-euo", "pipefail", "-c", _after_install(list_users)],
-                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        log.close()
+    env = clean_env(tmp_path)
+    with serving(_after_install(serve), tmp_path, env, DEFAULT_PORT) as log:
+        done = run_block(_after_install(list_users), tmp_path, env)
+        served = log.read_text()
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads(done.stdout) == {"Users": []}
     credentials = tmp_path / ".aws" / "credentials"
     assert credentials.stat().st_mode & 0o077 == 0
     assert (tmp_path / "a2c-iam.db").exists()
-    served = (tmp_path / "serve.log").read_text()
     assert "root access key created" in served and "ListUsers" in served

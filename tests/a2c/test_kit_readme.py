@@ -8,37 +8,25 @@ to an endpoint).
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from a2c_iam.policy import validate_document
+from readme_shell import clean_env, run_block, section_blocks
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 HEADING = "## App2Container permissions"
 
 
 def kit_blocks(readme: str) -> list[str]:
-    """The ``bash`` blocks of the section under :data:`HEADING` (up to the next ``## ``)."""
-    start = readme.index(HEADING + "\n")
-    rest = readme[start + len(HEADING):]
-    end = rest.find("\n## ")
-    section = rest if end < 0 else rest[:end]
-    return re.findall(r"^```bash\n(.*?)^```", section, re.S | re.M)
+    return section_blocks(readme, HEADING)
 
 
 def check_kit_walkthrough(readme: str, home: Path) -> None:
     """Run the section's block in ``home`` and assert what the text around it says."""
     (block,) = kit_blocks(readme)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "A2C_IAM_"))}
-    env.update(HOME=str(home), AWS_EC2_METADATA_DISABLED="true",
-               PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]))
-    done = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=home, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = run_block(block, home, clean_env(home))
     assert done.returncode == 0, done.stdout + done.stderr
     general = (home / "general.json").read_text(encoding="utf-8")
     validate_document(general)

@@ -8,30 +8,22 @@ second in ``bash -euo pipefail``, both in a temporary directory with ``PORT`` se
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from readme_shell import clean_env, run_block, section_blocks, serving
+
 README = Path(__file__).resolve().parents[2] / "README.md"
 HEADING = "## App2Container setup against a live IAM endpoint"
-_BLOCK = re.compile(r"^```bash\n(.*?)^```", re.S | re.M)
 
 
 def walkthrough_blocks(readme: str) -> list[str]:
-    """The ``bash`` blocks of the section under :data:`HEADING` (up to the next ``## ``)."""
-    start = readme.index(HEADING + "\n")
-    rest = readme[start + len(HEADING):]
-    end = rest.find("\n## ")
-    section = rest if end < 0 else rest[:end]
-    return _BLOCK.findall(section)
+    return section_blocks(readme, HEADING)
 
 
 def _free_port() -> int:
@@ -40,40 +32,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _env(home: Path, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "A2C_IAM_"))}
-    env.update(PORT=str(port), HOME=str(home), AWS_EC2_METADATA_DISABLED="true",
-               PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]))
-    return env
-
-
 def run_walkthrough(readme: str, home: Path) -> subprocess.CompletedProcess[str]:
     server_block, steps_block = walkthrough_blocks(readme)
     port = _free_port()
-    env = _env(home, port)
-    log = open(home / "serve.log", "w")  # noqa: SIM115 - closed below, after the server stops
-    server = subprocess.Popen(["bash", "-euo", "pipefail", "-c", server_block], cwd=home, env=env,
-                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert server.poll() is None, (home / "serve.log").read_text()
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the walk-through's server did not start"
-                time.sleep(0.05)
-        return subprocess.run(["bash", "-euo", "pipefail", "-c", steps_block], cwd=home, env=env,
-                              capture_output=True, text=True, timeout=120)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        log.close()
+    env = clean_env(home, PORT=str(port))
+    with serving(server_block, home, env, port):
+        return run_block(steps_block, home, env)
 
 
 def uses_aws_cli(blocks: list[str]) -> bool:
