@@ -284,3 +284,13 @@ def test_a_deeply_dotted_name_is_ignored_unbuilt() -> None:
     assert awsquery.decode(op, [(deep, "1"), ("MaxItems", "2")]) == ({"MaxItems": 2}, [])
     root = awsquery._tree([(deep, "1")])
     assert root.children == {}
+
+
+@pytest.mark.parametrize(("micro", "text"), [
+    (0, "2026-12-04T07:30:00Z"), (999, "2026-12-04T07:30:00Z"),
+    (1000, "2026-12-04T07:30:00.001Z"), (123456, "2026-12-04T07:30:00.123Z"),
+])
+def test_timestamps_carry_milliseconds_only_when_there_are_some(micro: int, text: str) -> None:
+    """A time with fewer than 1,000 microseconds printed as ``.000Z`` read back (to the
+    millisecond) as a different text than it was: the CLI's round trip of an export failed."""
+    assert awsquery._datetime_text(datetime(2026, 12, 4, 7, 30, 0, micro, tzinfo=UTC)) == text

@@ -273,7 +273,8 @@ def _datetime_text(value: datetime) -> str:
     """ISO 8601 in UTC, milliseconds when there are any (entities' times repeat: cached)."""
     m = value.astimezone(UTC) if value.tzinfo else value
     text = f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
-    return f"{text}.{m.microsecond // 1000:03d}Z" if m.microsecond else f"{text}Z"
+    millis = m.microsecond // 1000  # ".000Z" would not survive a round trip through a client
+    return f"{text}.{millis:03d}Z" if millis else f"{text}Z"
 
 
 #: What text output must change: markup, CR (kept through XML's line-end normalisation), and
