@@ -289,12 +289,53 @@ sessions = Table(
     Column("policy_arns", Text, nullable=True),  # JSON list of managed session policy ARNs
     Column("chained", Boolean, nullable=False, default=False),
     Column("source_identity", String(64), nullable=True),
+    # When the session's caller proved an MFA code (aws:MultiFactorAuthAge); NULL: no MFA.
+    Column("mfa_at", UTCDateTime, nullable=True),
     Column("parent_arn", String(ARN), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     Index(None, "expires_at"),
     Index(None, "user_id"),
     Index(None, "role_id"),
+)
+
+login_profiles = Table(
+    "login_profiles",
+    metadata,
+    # A user's console password: at most one per user, so the user's id is the key.
+    Column("user_id", String(ID), ForeignKey("users.id"), primary_key=True),
+    _account(),
+    Column("password_hash", String(256), nullable=False),  # scrypt, salted (never the password)
+    Column("password_reset_required", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    # The credential report's password_last_changed (set by every Create/Update/ChangePassword).
+    Column("password_changed_at", UTCDateTime, nullable=True),
+    Index(None, "account_id"),
+)
+
+password_policies = Table(
+    "password_policies",
+    metadata,
+    Column("account_id", String(12), ForeignKey("accounts.id"), primary_key=True),
+    Column("policy", Text, nullable=False),  # JSON object of UpdateAccountPasswordPolicy's members
+)
+
+mfa_devices = Table(
+    "mfa_devices",
+    metadata,
+    Column("serial", String(ARN), primary_key=True),  # arn:…:iam::ACCOUNT:mfa/PATH/NAME
+    _account(),
+    *_names(),
+    Column("path", String(PATH), nullable=False),
+    # NULL: a virtual device not yet enabled for a user (ListVirtualMFADevices' "Unassigned").
+    _ref("users", "user_id"),
+    Column("seed", LargeBinary, nullable=False),  # AES-GCM ciphertext of the TOTP secret
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("enabled_at", UTCDateTime, nullable=True),
+    # The last TOTP time step accepted, so a code cannot be replayed.
+    Column("last_step", BigInteger, nullable=True),
+    UniqueConstraint("account_id", "path", "name_lower"),
+    Index(None, "user_id"),
 )
 
 audit_events = Table(
