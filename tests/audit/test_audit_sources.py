@@ -191,6 +191,36 @@ def test_store_passwords_known_or_said_to_be_unknown(tmp_path: Path) -> None:
     assert unknown is not profiles
 
 
+def test_a_deployment_users_console_password_in_the_store_is_found(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``audit --db``: the store's login profiles are read with GetLoginProfile, so a console
+    password on the deployment user is DEPLOY_IDENTITY_CONSOLE, and its absence is known."""
+    from a2c_iam.identity import IdentityService
+
+    url = _store(tmp_path)
+    before = run_audit(from_store(url))
+    assert not [f for f in before.findings if f.code == "DEPLOY_IDENTITY_CONSOLE"]
+    assert not any("console passwords are unknown" in n for n in before.notes)
+    svc = IdentityService.open(url)
+    try:
+        svc.invoke("iam", "CreateLoginProfile",
+                   {"UserName": "a2c-deploy", "Password": "Dep10y-console!"},
+                   svc.context("111122223333"))
+    finally:
+        svc.close()
+    acct = from_store(url)
+    assert acct.credentials is not None
+    assert acct.credentials["a2c-deploy"].password_enabled is True
+    assert acct.credentials["bob"].password_enabled is False
+    assert main(["audit", "--db", url, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    found = [f for f in data["findings"] if f["code"] == "DEPLOY_IDENTITY_CONSOLE"]
+    assert len(found) == 1 and found[0]["severity"] == "medium"
+    assert found[0]["principals"] == ["arn:aws:iam::111122223333:user/a2c-deploy"]
+    assert found[0]["message"] == "Deployment user a2c-deploy has a console password."
+    assert "Dep10y-console!" not in json.dumps(data)
+
+
 def test_aws_managed_policy_left_out_of_the_export_is_filled_in() -> None:
     g = Gaad()
     g.user("a", attached=("arn:aws:iam::aws:policy/AdministratorAccess",))

@@ -201,14 +201,13 @@ def test_explicit_deny_over_the_wire_has_iams_text(served: Served) -> None:
 
 def test_a_modelled_operation_the_server_lacks_is_not_implemented(served: Served) -> None:
     iam = served.client()
-    iam.create_user(UserName="no-console")
     with pytest.raises(ClientError) as exc:
-        iam.create_login_profile(UserName="no-console", Password="Corr3ct-horse-battery")
+        iam.list_open_id_connect_providers()
     response = exc.value.response
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 501
     assert response["Error"] == {
         "Type": "Receiver", "Code": "NotImplemented",
-        "Message": "The operation CreateLoginProfile is not implemented by this server."}
+        "Message": "The operation ListOpenIDConnectProviders is not implemented by this server."}
     sts = served.client("sts")
     with pytest.raises(ClientError) as exc:
         sts.get_federation_token(Name="fed")

@@ -44,7 +44,8 @@ from a2c_iam.store import schema as s
 
 from . import ids
 from .errors import AccessDenied, InvalidClientTokenId
-from .principal import ROOT, ResolvedCaller
+from .logins import users_may_change_passwords
+from .principal import ROOT, USER, ResolvedCaller
 from .tx import generation
 
 ALLOWED = Decision(Outcome.ALLOWED)
@@ -383,6 +384,9 @@ def authorize(conn: Connection, caller: ResolvedCaller, service: str, operation:
     ctx = request_context(caller, service, operation, params, context, target)
     decision = caller.policy_set.authorize(
         Request(caller.arn, action, target.arn, ctx, resource_account=caller.account_id))
+    if not decision.allowed and _password_self_service(conn, caller, service, operation,
+                                                       decision):
+        decision = ALLOWED
     if not decision.allowed:
         raise AccessDenied(denied_message(caller.arn, action, target.arn, decision))
     moved = _MOVES.get(operation) if service == "iam" else None
@@ -392,6 +396,26 @@ def authorize(conn: Connection, caller: ResolvedCaller, service: str, operation:
     if passed is not None:
         _authorize_pass_role(conn, caller, params, context, passed, cache)
     return decision
+
+
+#: What an account password policy with ``AllowUsersToChangePassword`` gives every IAM user
+#: (``ChangePassword`` acts on the caller's own user only): "permissions to iam:ChangePassword
+#: for only their user and to the iam:GetAccountPasswordPolicy action. This option does not
+#: attach a permissions policy to each user, rather the permissions are applied at the
+#: account-level for all users by IAM" (IAM API Reference, UpdateAccountPasswordPolicy).
+_PASSWORD_SELF_SERVICE = frozenset({"ChangePassword", "GetAccountPasswordPolicy"})
+
+
+def _password_self_service(conn: Connection, caller: ResolvedCaller, service: str,
+                           operation: str, decision: Decision) -> bool:
+    """Whether the account's password policy grants what no identity policy did. Only an
+    implicit deny for want of an identity policy is lifted: an explicit deny, a boundary or a
+    session policy still refuses, as they would refuse an attached policy's grant."""
+    if (service != "iam" or operation not in _PASSWORD_SELF_SERVICE or caller.kind != USER
+            or decision.decision is not Outcome.IMPLICIT_DENY
+            or tuple(decision.denied_by) != (PolicyType.IDENTITY,)):
+        return False
+    return users_may_change_passwords(conn, caller.account_id)
 
 
 #: Operations that rename or move an entity, with the parameter of its new name: the caller needs

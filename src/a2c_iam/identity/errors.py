@@ -12,6 +12,10 @@ Exception tree::
     ├── UnmodifiableEntity            400  IAM UnmodifiableEntityException
     ├── PolicyNotAttachable           400  IAM PolicyNotAttachableException
     ├── ConcurrentModification        409  IAM ConcurrentModificationException
+    ├── PasswordPolicyViolation       400  IAM PasswordPolicyViolationException
+    ├── InvalidUserType               400  IAM InvalidUserTypeException
+    ├── EntityTemporarilyUnmodifiable 409  IAM EntityTemporarilyUnmodifiableException
+    ├── InvalidAuthenticationCode     403  IAM InvalidAuthenticationCodeException (MFA codes)
     ├── ServiceFailure                500  IAM ServiceFailureException
     │   └── ConfigurationError             the service cannot start (e.g. a wrong master key)
     ├── PackedPolicyTooLarge          400  STS PackedPolicyTooLargeException
@@ -112,6 +116,22 @@ class PolicyNotAttachable(IdentityError):
 
 class ConcurrentModification(IdentityError):
     model = ("iam", "ConcurrentModificationException")
+
+
+class PasswordPolicyViolation(IdentityError):
+    model = ("iam", "PasswordPolicyViolationException")
+
+
+class InvalidUserType(IdentityError):
+    model = ("iam", "InvalidUserTypeException")
+
+
+class EntityTemporarilyUnmodifiable(IdentityError):
+    model = ("iam", "EntityTemporarilyUnmodifiableException")
+
+
+class InvalidAuthenticationCode(IdentityError):
+    model = ("iam", "InvalidAuthenticationCodeException")
 
 
 class ServiceFailure(IdentityError):

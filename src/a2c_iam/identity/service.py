@@ -56,10 +56,10 @@ if TYPE_CHECKING:
 #: The operation modules of the service, by AWS service. 6b's modules may not exist yet.
 MODULES: dict[str, tuple[str, ...]] = {
     "iam": ("users", "groups", "roles", "policies", "inline", "profiles", "keys", "tagging",
-            "account", "export", "simulation"),
+            "account", "export", "simulation", "logins", "mfa"),
     "sts": ("sts",),
 }
-_OPTIONAL = frozenset({"simulation", "sts", "authz", "principal"})
+_OPTIONAL = frozenset({"simulation", "sts", "authz", "principal", "logins", "mfa"})
 #: Operations that only read, though their names do not start with Get/List.
 _READS = frozenset({"SimulatePrincipalPolicy", "SimulateCustomPolicy"})
 #: Operations that write, though their names start with Get.

@@ -1,8 +1,8 @@
 """IAM users: create, read, rename, delete, list, and their permissions boundary.
 
-A user can be deleted only when nothing hangs off it any more (access keys, group memberships,
-attached and inline policies): IAM refuses with ``DeleteConflict`` and names the first kind of
-dependent it finds, so that the caller knows what to remove.
+A user can be deleted only when nothing hangs off it any more (a console password, access keys,
+MFA devices, inline and attached policies, group memberships): IAM refuses with ``DeleteConflict``
+and names the first kind of dependent it finds, so that the caller knows what to remove.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from .updates import delete_boundary, delete_principal, put_boundary, rename
 
 #: What must go before a user can be deleted, in the order IAM looks (its DeleteConflict texts).
 _DEPENDENTS = (
+    (s.login_profiles, "Cannot delete entity, must delete login profile first."),
     (s.access_keys, "Cannot delete entity, must delete access keys first."),
+    (s.mfa_devices, "Cannot delete entity, must delete MFA device first."),
     (s.inline_policies, "Cannot delete entity, must delete policies first."),
     (s.attachments, "Cannot delete entity, must detach all policies first."),
     (s.group_members, "Cannot delete entity, must remove users from group first."),
