@@ -1,7 +1,8 @@
 """Account-wide operations: the account alias and the account summary.
 
 An account has at most one alias, unique across every account of the store (in AWS, across all
-of AWS); creating a new one replaces the old. The summary reports counts and IAM's quotas.
+of AWS); creating a new one replaces the old. The summary reports counts and IAM's quotas;
+``AccountMFAEnabled`` stays 0, as the root user cannot have an MFA device here.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def get_account_summary(tx: Tx) -> dict[str, Any]:
     ).scalar_one())
     root_keys = count(conn, s.access_keys, s.access_keys.c.account_id == account,
                       s.access_keys.c.user_id.is_(None))
+    devices = s.mfa_devices.c
     summary = {
         "Users": count(conn, s.users, s.users.c.account_id == account),
         "UsersQuota": c.USERS_PER_ACCOUNT,
@@ -82,8 +84,10 @@ def get_account_summary(tx: Tx) -> dict[str, Any]:
         "AccountAccessKeysPresent": 1 if root_keys else 0,
         "AccountMFAEnabled": 0,
         "AccountSigningCertificatesPresent": 0,
-        "MFADevices": 0,
-        "MFADevicesInUse": 0,
+        # Virtual devices, assigned or not, and those assigned (the root user has none here).
+        "MFADevices": count(conn, s.mfa_devices, devices.account_id == account),
+        "MFADevicesInUse": count(conn, s.mfa_devices, devices.account_id == account,
+                                 devices.user_id.is_not(None)),
         "Providers": 0,
         "ServerCertificates": 0,
         "ServerCertificatesQuota": 20,

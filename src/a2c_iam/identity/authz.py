@@ -280,6 +280,11 @@ def target_of(conn: Connection, caller: ResolvedCaller, service: str, operation:
         if operation in _CREATES:
             return Target(ids.arn(account, kind, _param(params, "Path") or "/", str(name)))
         return _entity(conn, account, kind, str(name), tags, cache)
+    if kind == "mfa":
+        if operation == "CreateVirtualMFADevice":
+            return Target(ids.arn(account, "mfa", _param(params, "Path") or "/",
+                                  str(_param(params, "VirtualMFADeviceName"))))
+        return Target(str(_param(params, "SerialNumber") or "*"))
     if kind == "oidc-provider":
         return Target(str(_param(params, "OpenIDConnectProviderArn") or "*"))
     if kind == "saml-provider":
@@ -359,11 +364,12 @@ def request_context(caller: ResolvedCaller, service: str, operation: str,
 
 
 def _session_limits(caller: ResolvedCaller, service: str, operation: str) -> None:
-    """What credentials from ``GetSessionToken`` cannot do (without MFA, which is not offered)."""
+    """What credentials from ``GetSessionToken`` cannot do: call IAM unless the session was
+    made with an MFA code (STS API Reference, GetSessionToken), or ask for another session."""
     session = caller.session
     if session is None or session.kind == "role":
         return
-    if service == "iam":
+    if service == "iam" and session.mfa_at is None:
         raise InvalidClientTokenId("The security token included in the request is invalid.")
     if operation == "GetSessionToken":
         raise AccessDenied("Cannot call GetSessionToken with session credentials")

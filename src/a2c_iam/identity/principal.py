@@ -10,6 +10,12 @@ context, and its policy set compiled for the engine:
   policies (inline ``Policy`` and ``PolicyArns`` together) as one session policy;
 - the root user: no policies (the engine lets root do everything in its own account).
 
+Temporary credentials carry ``aws:MultiFactorAuthPresent`` (``"true"`` when the session was
+created with an MFA code, or assumed from such a session; ``"false"`` otherwise) and, with MFA,
+``aws:MultiFactorAuthAge``: the seconds since the code was proved, worked out each time the
+context is read (a cached resolution does not freeze it). Long-term keys carry neither key, as
+in AWS.
+
 The facade (``service.IdentityService``) caches resolutions by account generation. Compiling is
 the expensive part, so compiled sets are also shared here by the exact documents they were built
 from: a generation bump for an unrelated change re-reads the rows but does not recompile.
@@ -20,9 +26,9 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
@@ -98,6 +104,8 @@ class SessionInfo:
     #: Session tags (role sessions), and which of them pass on to a chained session.
     tags: Mapping[str, str] = field(default_factory=dict)
     transitive_keys: tuple[str, ...] = ()
+    #: When the session's caller proved an MFA code (None: the session has no MFA).
+    mfa_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -354,6 +362,44 @@ def build_policy_set(sources: Sequence[SourcePolicy], boundary: SourcePolicy | N
 
 # -- resolution ------------------------------------------------------------------------------------
 
+MFA_PRESENT = "aws:MultiFactorAuthPresent"
+MFA_AGE = "aws:MultiFactorAuthAge"
+
+
+def _now() -> datetime:
+    """The clock ``aws:MultiFactorAuthAge`` is measured on (a function, so tests can move it)."""
+    return datetime.now(UTC)
+
+
+class _MfaContext(Mapping[str, Any]):
+    """A session's base context whose ``aws:MultiFactorAuthAge`` is worked out when read.
+
+    Resolutions are cached for as long as the account does not change, so a fixed age would
+    stop growing; this mapping reads the clock instead (``authz.request_context`` copies it
+    once per request).
+    """
+
+    __slots__ = ("_fixed", "_mfa_at")
+
+    def __init__(self, fixed: Mapping[str, Any], mfa_at: datetime) -> None:
+        self._fixed = dict(fixed)
+        self._mfa_at = mfa_at
+
+    def __getitem__(self, key: str) -> Any:
+        if key == MFA_AGE:
+            return str(max(0, int((_now() - self._mfa_at).total_seconds())))
+        return self._fixed[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._fixed
+        yield MFA_AGE
+
+    def __len__(self) -> int:
+        return len(self._fixed) + 1
+
+    def __repr__(self) -> str:
+        return f"_MfaContext({self._fixed!r}, mfa_at={self._mfa_at.isoformat()})"
+
 
 def _base_context(arn: str, principal_arn: str, account_id: str, user_id: str, kind: str,
                   name: str, tags: Mapping[str, str],
@@ -370,7 +416,7 @@ def _base_context(arn: str, principal_arn: str, account_id: str, user_id: str, k
     for key, value in tags.items():
         ctx[f"aws:PrincipalTag/{key}"] = value
     if session is not None:
-        ctx["aws:MultiFactorAuthPresent"] = "false"
+        ctx[MFA_PRESENT] = "true" if session.mfa_at is not None else "false"
         ctx["aws:TokenIssueTime"] = session.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
         if session.source_identity is not None:
             ctx["aws:SourceIdentity"] = session.source_identity
@@ -384,13 +430,16 @@ def _caller(arn: str, account_id: str, user_id: str, kind: str, name: str,
             path: str = "/") -> ResolvedCaller:
     policies, compiled = build_policy_set(sources, boundary, session_sources)
     p_arn = principal_arn or arn
+    base = _base_context(arn, p_arn, account_id, user_id, kind, name, tags, session)
+    context: Mapping[str, Any] = MappingProxyType(base)
+    if session is not None and session.mfa_at is not None:
+        context = _MfaContext(base, session.mfa_at)
     return ResolvedCaller(
         arn=arn, account_id=account_id, user_id=user_id, kind=kind, name=name,
         principal_tags=MappingProxyType(dict(tags)), policy_set=compiled,
         access_key_id=access_key_id, session=session, policies=policies,
         sources=tuple(sources), boundary=boundary,
-        base_context=MappingProxyType(
-            _base_context(arn, p_arn, account_id, user_id, kind, name, tags, session)),
+        base_context=context,
         principal_arn=p_arn, path=path,
         wants_resource_tags=any(
             reads_resource_tags(p.policy)
@@ -439,7 +488,7 @@ def role_session_caller(conn: Connection, row: Any, access_key_id: str) -> Resol
         session_id=row.id, kind="role", role_id=role.id, role_arn=role_arn,
         session_name=row.session_name, source_identity=row.source_identity,
         chained=bool(row.chained), created_at=row.created_at, expires_at=row.expires_at,
-        tags=MappingProxyType(tags), transitive_keys=transitive,
+        tags=MappingProxyType(tags), transitive_keys=transitive, mfa_at=row.mfa_at,
     )
     principal_tags = {**_tags(conn, role.id), **tags}
     session_sources: list[SourcePolicy] = []
@@ -484,7 +533,7 @@ def resolve(conn: Connection, key: KeyRecord) -> ResolvedCaller:
             session = SessionInfo(
                 session_id=row.id, kind=row.kind, role_id=None, role_arn=None, session_name=None,
                 source_identity=row.source_identity, chained=False, created_at=row.created_at,
-                expires_at=row.expires_at,
+                expires_at=row.expires_at, mfa_at=row.mfa_at,
             )
             if row.kind == "root" or row.user_id is None:
                 return root_caller(row.account_id, key.access_key_id, session)

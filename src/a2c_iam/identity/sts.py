@@ -13,6 +13,18 @@ identity ``sts:SetSourceIdentity``, in the same way. The session's permissions a
 policies intersected with the session policies (inline ``Policy`` and managed ``PolicyArns``).
 Role chaining (a role session assuming a role) limits the session to one hour, and passes on the
 transitive session tags and the source identity.
+
+MFA: ``GetSessionToken`` and ``AssumeRole`` accept ``SerialNumber`` and ``TokenCode`` for a
+virtual device enabled for the calling IAM user (``mfa.verify_code``: a fresh code of the current
+30-second step or one either side, never one already used). The new session records when
+(``sessions.mfa_at``), which gives it ``aws:MultiFactorAuthPresent`` and
+``aws:MultiFactorAuthAge``; in ``AssumeRole`` the trust policy already sees both. A role session
+assumed from a session with MFA keeps the original ``mfa_at`` (so a chain of roles stays "with
+MFA", and its age keeps counting from the code). The root user and role sessions have no device
+here: an MFA code from them is refused as an invalid one. Texts: "MultiFactorAuthentication
+failed with invalid MFA one time pass code." (AWS's), and, for a serial number without a code or
+the reverse, "MultiFactorAuthentication failed, must provide both MFA serial number and one time
+pass code." (not confirmed against AWS).
 """
 
 from __future__ import annotations
@@ -47,10 +59,14 @@ from .errors import (
     ValidationError,
     check_input,
 )
+from .mfa import verify_code
 from .model import Credentials
 from .principal import (
     ASSUMED_ROLE,
+    MFA_AGE,
+    MFA_PRESENT,
     ROOT,
+    USER,
     ResolvedCaller,
     root_caller,
     session_secret_context,
@@ -95,6 +111,21 @@ def _credentials(tx: Tx, account_id: str, expires: datetime, **row: Any) -> Cred
         created_at=tx.now, expires_at=expires, **row,
     ))
     return Credentials(key_id, SecretStr(secret), SecretStr(token), expires)
+
+
+def _proved_mfa(tx: Tx, caller: ResolvedCaller, serial_number: str | None,
+                token_code: str | None) -> bool:
+    """Whether the call proves MFA (a valid code of the caller's device); False without one,
+    ``AccessDenied`` for a code that is not valid."""
+    if serial_number is None and token_code is None:
+        return False
+    if serial_number is None or token_code is None:
+        raise AccessDenied("MultiFactorAuthentication failed, must provide both MFA serial "
+                           "number and one time pass code.")
+    user_id = caller.user_id if caller.kind == USER else None
+    if not verify_code(tx, serial_number, user_id, token_code):
+        raise AccessDenied("MultiFactorAuthentication failed with invalid MFA one time pass code.")
+    return True
 
 
 def _purge_expired(tx: Tx) -> None:
@@ -239,8 +270,9 @@ def assume_role(tx: Tx, role_arn: str, role_session_name: str,
         s.roles.c.name_lower == parsed.name.lower())).first()
     if role is None or role.path != parsed.path or role.name != parsed.name:
         raise AccessDenied(denied_message(caller.arn, "sts:AssumeRole", role_arn, None))
-    if serial_number is not None or token_code is not None:
-        raise AccessDenied("MultiFactorAuthentication failed with invalid MFA one time pass code.")
+    inherited_mfa = caller.session.mfa_at if caller.session is not None else None
+    proved = _proved_mfa(tx, caller, serial_number, token_code)
+    mfa_at = tx.now if proved else inherited_mfa
     session_policy = _session_policy(policy)
     arns = _policy_arns(tx, role.account_id, policy_arns)
     new_tags, transitive = _session_tags(caller, tags, transitive_tag_keys)
@@ -263,6 +295,10 @@ def assume_role(tx: Tx, role_arn: str, role_session_name: str,
     context = request_context(caller, "sts", "AssumeRole", params, _request_context(tx),
                               Target(role_arn, None, None), tx.now)
     context["sts:RoleSessionName"] = role_session_name
+    if proved:
+        # Proved in this call: the trust policy sees it (a session with MFA has it already).
+        context[MFA_PRESENT] = "true"
+        context[MFA_AGE] = "0"
     if external_id is not None:
         context["sts:ExternalId"] = external_id
     if source_identity is not None:
@@ -289,7 +325,7 @@ def assume_role(tx: Tx, role_arn: str, role_session_name: str,
         tx, role.account_id, tx.now + timedelta(seconds=duration), kind="role", role_id=role.id,
         session_name=role_session_name, session_policy=session_policy,
         policy_arns=json.dumps(arns) if arns else None, chained=caller.kind == ASSUMED_ROLE,
-        source_identity=identity, parent_arn=caller.arn,
+        source_identity=identity, parent_arn=caller.arn, mfa_at=mfa_at,
     )
     _store_tags(tx, role.account_id, credentials.access_key_id, new_tags, transitive)
     region = _request_context(tx).get("aws:RequestedRegion")
@@ -331,8 +367,7 @@ def get_session_token(tx: Tx, duration_seconds: int | None = None,
     tx.target = caller.arn
     if caller.session is not None:
         raise AccessDenied("Cannot call GetSessionToken with session credentials")
-    if serial_number is not None or token_code is not None:
-        raise AccessDenied("MultiFactorAuthentication failed with invalid MFA one time pass code.")
+    mfa_at = tx.now if _proved_mfa(tx, caller, serial_number, token_code) else None
     duration = DEFAULT_USER_SESSION if duration_seconds is None else duration_seconds
     if caller.kind == ROOT:
         duration = min(duration, ROOT_SESSION_MAX)  # IAM: root sessions default to one hour
@@ -341,7 +376,7 @@ def get_session_token(tx: Tx, duration_seconds: int | None = None,
         tx, caller.account_id, tx.now + timedelta(seconds=duration),
         kind="root" if caller.kind == ROOT else "user",
         user_id=None if caller.kind == ROOT else caller.user_id, parent_arn=caller.arn,
-        chained=False,
+        chained=False, mfa_at=mfa_at,
     )
     return {"Credentials": credentials}
 
