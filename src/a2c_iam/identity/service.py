@@ -53,13 +53,12 @@ if TYPE_CHECKING:
 
     from .principal import KeyRecord, ResolvedCaller
 
-#: The operation modules of the service, by AWS service. 6b's modules may not exist yet.
+#: The operation modules of the service, by AWS service.
 MODULES: dict[str, tuple[str, ...]] = {
     "iam": ("users", "groups", "roles", "policies", "inline", "profiles", "keys", "tagging",
             "account", "export", "simulation", "logins", "mfa"),
     "sts": ("sts",),
 }
-_OPTIONAL = frozenset({"simulation", "sts", "authz", "principal", "logins", "mfa"})
 #: Operations that only read, though their names do not start with Get/List.
 _READS = frozenset({"SimulatePrincipalPolicy", "SimulateCustomPolicy"})
 #: Operations that write, though their names start with Get.
@@ -93,13 +92,9 @@ class Operation:
     required: tuple[str, ...]
 
 
-def _module(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(f"{__package__}.{name}")
-    except ModuleNotFoundError as exc:
-        if name in _OPTIONAL and exc.name == f"{__package__}.{name}":
-            return None
-        raise
+def _module(name: str) -> ModuleType:
+    """An operation module, imported on first use (``a2c-iam --help`` imports none of them)."""
+    return importlib.import_module(f"{__package__}.{name}")
 
 
 def _is_write(name: str) -> bool:
@@ -287,7 +282,7 @@ class IdentityService:
         cached = self._keys.get(access_key_id)
         if cached is not None and cached[1] == self._generation(cached[0].account_id):
             return cached[0]
-        principal = self._require("principal")
+        principal = _module("principal")
         with self._translated(), self.db.read() as conn:
             record: KeyRecord | None = principal.lookup_key(conn, self.cipher, access_key_id)
             if record is not None:
@@ -299,7 +294,7 @@ class IdentityService:
         cached = self._callers.get(key.access_key_id)
         if cached is not None and cached[1] == self._generation(key.account_id):
             return cached[0]
-        principal = self._require("principal")
+        principal = _module("principal")
         with self._translated(), self.db.read() as conn:
             gen = generation(conn, key.account_id)
             caller: ResolvedCaller = principal.resolve(conn, key)
@@ -310,7 +305,7 @@ class IdentityService:
                             context: Mapping[str, Any] | None = None) -> Decision:
         from a2c_iam.policy import Request, authorize
 
-        principal = self._require("principal")
+        principal = _module("principal")
         with self._translated(), self.db.read() as conn:
             policy_set = principal.policy_set_for_arn(conn, principal_arn)
         return authorize(Request(principal_arn, action, resource, dict(context or {})),
@@ -336,7 +331,7 @@ class IdentityService:
         fname = xform_name(operation)
         for name in MODULES.get(service, ()):
             module = _module(name)
-            fn = getattr(module, fname, None) if module is not None else None
+            fn = getattr(module, fname, None)
             if fn is None or not callable(fn):
                 continue
             shape = awsmodel.operation_input(service, operation)
@@ -406,8 +401,6 @@ class IdentityService:
     def _authorize(self, conn: Connection, ctx: CallContext, service: str, operation: str,
                    params: Mapping[str, Any], context: Mapping[str, Any] | None) -> None:
         authz = _module("authz")
-        if authz is None:
-            return
         if self._targets is None:
             self._targets = authz.TargetCache(self._generation)
         authz.authorize(conn, ctx.caller, service, operation, params, dict(context or {}),
@@ -427,12 +420,6 @@ class IdentityService:
             gen = generation(conn, account_id)
         self._generations[account_id] = (gen, now)
         return gen
-
-    def _require(self, name: str) -> ModuleType:
-        module = _module(name)
-        if module is None:
-            raise ServiceFailure(f"identity.{name} is not available")
-        return module
 
     def _audit_failure(self, ctx: CallContext, operation: str, code: str, now: datetime) -> None:
         try:
