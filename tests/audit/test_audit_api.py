@@ -20,6 +20,7 @@ def test_check_codes_are_the_documented_ones() -> None:
         "ROOT_ACCESS_KEY": "critical", "ROOT_ACCESS_KEY_USED": "high",
         "USER_DIRECT_POLICY": "low", "SHARED_USER": "medium", "USER_TWO_ACTIVE_KEYS": "low",
         "ACCESS_KEY_UNUSED": "medium", "ACCESS_KEY_NEVER_USED": "low",
+        "ROOT_MFA_DISABLED": "high", "CONSOLE_USER_WITHOUT_MFA": "medium",
         "GENERAL_GROUP_ADMIN": "high", "GENERAL_GROUP_CAN_DEPLOY": "high",
         "DEPLOY_IDENTITY_CONSOLE": "medium", "DEPLOY_IDENTITY_GENERAL_USE": "medium",
         "A2C_PERSONA_NOT_FOUND": "info", "WILDCARD_RESOURCE_PERMISSIONS": "high",

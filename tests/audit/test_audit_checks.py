@@ -78,6 +78,16 @@ def test_keys(risky: AuditReport, tidy: AuditReport) -> None:
         assert not codes(tidy, code), code
 
 
+def test_mfa(risky: AuditReport, tidy: AuditReport) -> None:
+    """Root without MFA, and console users without MFA (a2c-deploy); tidy's root and its one
+    console user (admin-ann) have devices, and users without a password need none."""
+    assert codes(risky, "ROOT_MFA_DISABLED") == [(f"{R}:root",)]
+    assert codes(risky, "CONSOLE_USER_WITHOUT_MFA") == [(f"{R}:user/a2c-deploy",)]
+    assert not codes(tidy, "ROOT_MFA_DISABLED") and not codes(tidy, "CONSOLE_USER_WITHOUT_MFA")
+    bare = audit(load("risky", report=False))
+    assert not codes(bare, "ROOT_MFA_DISABLED") and not codes(bare, "CONSOLE_USER_WITHOUT_MFA")
+
+
 def test_unused_window_is_an_option() -> None:
     report = audit(load("tidy"), unused_days=7)
     assert {p for (p,) in codes(report, "ACCESS_KEY_UNUSED")} == {f"{T}:user/dev-dan"}

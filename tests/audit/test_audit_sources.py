@@ -227,3 +227,38 @@ def test_aws_managed_policy_left_out_of_the_export_is_filled_in() -> None:
     acct = g.account()
     assert acct.policies["arn:aws:iam::aws:policy/AdministratorAccess"].policy is not None
     assert any("published document" in p for p in acct.problems)
+
+
+def test_console_users_without_mfa_in_the_store_are_found(tmp_path: Path) -> None:
+    """``audit --db`` reads MFA devices with ListMFADevices: a console user without one is
+    CONSOLE_USER_WITHOUT_MFA until a device is enabled for it."""
+    import base64
+    import time
+
+    from cryptography.hazmat.primitives.hashes import SHA1
+    from cryptography.hazmat.primitives.twofactor.totp import TOTP
+
+    from a2c_iam.identity import IdentityService
+
+    url = _store(tmp_path)
+    svc = IdentityService.open(url)
+    ctx = svc.context("111122223333")
+    try:
+        svc.invoke("iam", "CreateLoginProfile", {"UserName": "bob", "Password": "B0b-console!"},
+                   ctx)
+        report = run_audit(from_store(url))
+        assert [f.principals for f in report.findings if f.code == "CONSOLE_USER_WITHOUT_MFA"] \
+            == [("arn:aws:iam::111122223333:user/bob",)]
+        device = svc.invoke("iam", "CreateVirtualMFADevice", {"VirtualMFADeviceName": "bob"},
+                            ctx)["VirtualMFADevice"]
+        totp = TOTP(base64.b32decode(device["Base32StringSeed"]), 6, SHA1(), 30)
+        step = int(time.time()) // 30
+        svc.invoke("iam", "EnableMFADevice", {
+            "UserName": "bob", "SerialNumber": device["SerialNumber"],
+            "AuthenticationCode1": totp.generate((step - 1) * 30).decode(),
+            "AuthenticationCode2": totp.generate(step * 30).decode()}, ctx)
+    finally:
+        svc.close()
+    acct = from_store(url)
+    assert acct.credentials is not None and acct.credentials["bob"].mfa_active is True
+    assert not [f for f in run_audit(acct).findings if f.code == "CONSOLE_USER_WITHOUT_MFA"]

@@ -127,12 +127,18 @@ def _credential_checks(account: Account, now: datetime, days: int) -> Iterator[F
             yield finding("ROOT_ACCESS_KEY_USED", "The root user's access key was last used "
                           f"{max(k.last_used for k in used if k.last_used):%Y-%m-%d}.",
                           (root_arn,), details=tuple(_key_text(k) for k in used))
+        if root.mfa_active is False:
+            yield finding("ROOT_MFA_DISABLED", "The root user has no MFA device (credential "
+                          "report: mfa_active false).", (root_arn,))
     elif account.root_keys_present:
         yield finding("ROOT_ACCESS_KEY", "The root user has an access key.", (root_arn,))
     for name, c in sorted(creds.items()):
         user = account.users.get(name)
         if name == ROOT_ROW or user is None:
             continue
+        if c.password_enabled and c.mfa_active is False:
+            yield finding("CONSOLE_USER_WITHOUT_MFA", f"User {name} has a console password and "
+                          "no MFA device.", (user.arn,))
         active = c.active_keys
         if len(active) == 2:
             yield finding("USER_TWO_ACTIVE_KEYS", f"User {name} has two active access keys.",

@@ -89,11 +89,12 @@ def parse_credential_report(text: str) -> dict[str, Credentials]:
 Caller = Callable[[str, Mapping[str, Any]], Mapping[str, Any]]
 
 
-def credentials_from_api(call: Caller, user_names: list[str],
-                         login_profiles: bool = True) -> dict[str, Credentials]:
-    """Credentials per user from ``ListAccessKeys``, ``GetAccessKeyLastUsed`` and
-    ``GetLoginProfile`` (for endpoints without a credential report, such as our own store).
-    ``login_profiles=False`` for an endpoint without ``GetLoginProfile``: passwords unknown."""
+def credentials_from_api(call: Caller, user_names: list[str], login_profiles: bool = True,
+                         mfa_devices: bool = True) -> dict[str, Credentials]:
+    """Credentials per user from ``ListAccessKeys``, ``GetAccessKeyLastUsed``,
+    ``GetLoginProfile`` and ``ListMFADevices`` (for endpoints without a credential report).
+    ``login_profiles=False`` / ``mfa_devices=False`` for an endpoint without those operations:
+    passwords / MFA unknown."""
     out: dict[str, Credentials] = {}
     for name in user_names:
         keys = []
@@ -116,5 +117,11 @@ def credentials_from_api(call: Caller, user_names: list[str],
                 password = False
             except NotImplementedError:
                 login_profiles = False  # the endpoint has no login profiles: passwords unknown
-        out[name] = Credentials(name, password, None, None, tuple(keys))
+        mfa: bool | None = None
+        if mfa_devices:
+            try:
+                mfa = bool(call("ListMFADevices", {"UserName": name}).get("MFADevices"))
+            except NotImplementedError:
+                mfa_devices = False
+        out[name] = Credentials(name, password, None, mfa, tuple(keys))
     return out

@@ -59,6 +59,13 @@ CHECKS: dict[str, Check] = dict((
        "nothing breaks."),
     _c("ACCESS_KEY_NEVER_USED", S.LOW, "An active access key has never been used",
        "Delete the key (aws iam delete-access-key); create keys only when a program needs one."),
+    _c("ROOT_MFA_DISABLED", S.HIGH, "The root user has no MFA device",
+       "Assign an MFA device to the root user (console: Security credentials, Assign MFA "
+       "device), then lock the device away with the root password."),
+    _c("CONSOLE_USER_WITHOUT_MFA", S.MEDIUM, "A user with a console password has no MFA device",
+       "Enable an MFA device for the user (aws iam create-virtual-mfa-device, then aws iam "
+       "enable-mfa-device with two consecutive codes), or delete its login profile (aws iam "
+       "delete-login-profile) if it does not sign in to the console."),
     _c("GENERAL_GROUP_ADMIN", S.HIGH, "An administrator is in the App2Container general-purpose "
        "group", "Remove administrators from the general-purpose group (aws iam "
        "remove-user-from-group), or remove the administrator rights the group grants."),

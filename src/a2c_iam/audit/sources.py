@@ -152,7 +152,8 @@ def from_store(url: str, account_id: str | None = None) -> Account:
                                       getattr(exc, "code", None)) from exc
 
         account.credentials = credentials_from_api(
-            call, sorted(account.users), svc.implements("iam", "GetLoginProfile"))
+            call, sorted(account.users), svc.implements("iam", "GetLoginProfile"),
+            svc.implements("iam", "ListMFADevices"))
         account.root_keys_present = _root_keys(call)
         return account
     except IdentityError as exc:
