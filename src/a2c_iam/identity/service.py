@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 #: The operation modules of the service, by AWS service.
 MODULES: dict[str, tuple[str, ...]] = {
     "iam": ("users", "groups", "roles", "policies", "inline", "profiles", "keys", "tagging",
-            "account", "export", "simulation", "logins", "mfa"),
+            "account", "export", "simulation", "logins", "mfa", "reports"),
     "sts": ("sts",),
 }
 #: Operations that only read, though their names do not start with Get/List.
@@ -67,7 +67,8 @@ GENERATION_TTL = 1.0
 #: Reads whose answers change without a write to their account (last-use records, the caller).
 _UNCACHED = frozenset({"GetAccessKeyLastUsed", "GetRole", "GetAccountAuthorizationDetails",
                        "SimulatePrincipalPolicy", "SimulateCustomPolicy",
-                       "GetContextKeysForPrincipalPolicy", "GetContextKeysForCustomPolicy"})
+                       "GetContextKeysForPrincipalPolicy", "GetContextKeysForCustomPolicy",
+                       "GetCredentialReport"})
 #: STS reads whose answer depends only on the caller (part of the cache key) and the account.
 _CACHED_STS = frozenset({"GetCallerIdentity"})
 RESULT_CACHE_SIZE = 4096
