@@ -210,9 +210,9 @@ def test_a_modelled_operation_the_server_lacks_is_not_implemented(served: Served
         "Message": "The operation ListOpenIDConnectProviders is not implemented by this server."}
     sts = served.client("sts")
     with pytest.raises(ClientError) as exc:
-        sts.get_federation_token(Name="fed")
+        sts.decode_authorization_message(EncodedMessage="opaque")
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
-    assert "GetFederationToken" in exc.value.response["Error"]["Message"]
+    assert "DecodeAuthorizationMessage" in exc.value.response["Error"]["Message"]
 
 
 def test_the_aws_clis_authorization_details_round_trip(served: Served) -> None:

@@ -21,8 +21,18 @@ An operation that moves or renames an entity (``UpdateUser``, ``UpdateGroup``) n
 on the new ARN as well as on the current one.
 
 The root user may do anything in its own account. STS operations are decided by the STS module
-itself: ``GetCallerIdentity`` and ``GetSessionToken`` need no permission, and ``AssumeRole``
-needs the role's trust policy (and, across accounts, the caller's policies) — see ``sts``.
+itself: ``GetCallerIdentity`` and ``GetSessionToken`` need no permission, ``AssumeRole``
+needs the role's trust policy (and, across accounts, the caller's policies), and
+``GetFederationToken`` needs ``sts:GetFederationToken`` on the federated user's ARN — see
+``sts``. Other STS operations (``GetAccessKeyInfo``) need their action on ``*`` in the caller's
+policies, as IAM operations do.
+
+What temporary credentials may call at all comes first (``_session_limits``): no session may
+ask for ``GetFederationToken`` ("Cannot call GetFederationToken with session credentials"); a
+federated user session (``GetFederationToken``) may call no IAM operation (answered as AWS
+answers, ``InvalidClientTokenId``) and no STS operation but ``GetCallerIdentity`` ("You cannot
+call any STS operations except GetCallerIdentity", STS API Reference; answered ``AccessDenied``
+with the plain "not authorized" text, not confirmed against AWS).
 
 A refusal is ``AccessDenied`` with IAM's text, naming one policy type that refused.
 """
@@ -62,7 +72,8 @@ _TYPE_TEXT: dict[PolicyType, tuple[str, str]] = {
 }
 
 #: STS operations whose permission the STS module decides (trust policies, no permission needed).
-_STS_SELF_DECIDED = frozenset({"GetCallerIdentity", "GetSessionToken", "AssumeRole"})
+_STS_SELF_DECIDED = frozenset({"GetCallerIdentity", "GetSessionToken", "AssumeRole",
+                               "GetFederationToken"})
 
 #: List operations on no resource type whose denial names the listed type (IAM's messages).
 _LISTED = {
@@ -243,14 +254,19 @@ def _key_owner(conn: Connection, caller: ResolvedCaller, key_id: str, tags: bool
     return _entity(conn, account, "user", row.name, tags, cache)
 
 
+def _sts_target(operation: str, params: Mapping[str, Any]) -> Target:
+    """The resource of an STS operation: the role to assume, else ``*``."""
+    role_arn = _param(params, "RoleArn") if operation == "AssumeRole" else None
+    return Target(str(role_arn) if role_arn else "*")
+
+
 def target_of(conn: Connection, caller: ResolvedCaller, service: str, operation: str,
               params: Mapping[str, Any], *, tags: bool = False,
               cache: TargetCache | None = None) -> Target:
     """The resource IAM authorises ``operation`` on (``tags``: read the entity's tags too)."""
     account = caller.account_id
     if service == "sts":
-        role_arn = _param(params, "RoleArn") if operation == "AssumeRole" else None
-        return Target(role_arn or "*")
+        return _sts_target(operation, params)
     by_arn = _BY_ARN.get(operation)
     if by_arn is not None:
         return Target(str(_param(params, by_arn) or "*"))
@@ -363,11 +379,28 @@ def request_context(caller: ResolvedCaller, service: str, operation: str,
 # -- the decision ---------------------------------------------------------------------------------
 
 
-def _session_limits(caller: ResolvedCaller, service: str, operation: str) -> None:
-    """What credentials from ``GetSessionToken`` cannot do: call IAM unless the session was
-    made with an MFA code (STS API Reference, GetSessionToken), or ask for another session."""
+def _session_limits(caller: ResolvedCaller, service: str, operation: str,
+                    params: Mapping[str, Any]) -> None:
+    """What temporary credentials cannot do. No session may call ``GetFederationToken``. A
+    federated user session may call no IAM operation and no STS operation but
+    ``GetCallerIdentity`` (STS API Reference, GetFederationToken). Credentials from
+    ``GetSessionToken`` cannot call IAM unless the session was made with an MFA code (STS API
+    Reference, GetSessionToken), or ask for another session."""
     session = caller.session
-    if session is None or session.kind == "role":
+    if session is None:
+        return
+    if service == "sts" and operation == "GetFederationToken":
+        raise AccessDenied("Cannot call GetFederationToken with session credentials")
+    if session.kind == "federated":
+        if service == "iam":
+            raise InvalidClientTokenId("The security token included in the request is invalid.")
+        if service == "sts" and operation == "GetSessionToken":
+            raise AccessDenied("Cannot call GetSessionToken with session credentials")
+        if service == "sts" and operation != "GetCallerIdentity":
+            raise AccessDenied(denied_message(caller.arn, f"sts:{operation}",
+                                              _sts_target(operation, params).arn, None))
+        return
+    if session.kind == "role":
         return
     if service == "iam" and session.mfa_at is None:
         raise InvalidClientTokenId("The security token included in the request is invalid.")
@@ -379,7 +412,7 @@ def authorize(conn: Connection, caller: ResolvedCaller, service: str, operation:
               params: Mapping[str, Any], context: Mapping[str, Any] | None = None,
               cache: TargetCache | None = None) -> Decision:
     """The engine's decision for this call; ``AccessDenied`` with IAM's text when it is no."""
-    _session_limits(caller, service, operation)
+    _session_limits(caller, service, operation, params)
     if service == "sts" and operation in _STS_SELF_DECIDED:
         return ALLOWED
     if caller.kind == ROOT:

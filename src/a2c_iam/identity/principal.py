@@ -8,6 +8,16 @@ context, and its policy set compiled for the engine:
 - a user: its inline and attached policies and those of each of its groups, its boundary;
 - a role session: the role's inline and attached policies, the role's boundary, and the session
   policies (inline ``Policy`` and ``PolicyArns`` together) as one session policy;
+- a federated user session (``GetFederationToken``, ``sessions.kind`` ``federated``): the calling
+  user's policies and boundary, intersected with the session policies; a session made without
+  any session policy gets an empty one, so that it may do nothing ("if you do not pass a policy,
+  then the resulting federated user session has no permissions", STS API Reference). A session
+  federated by the root user has one allow-everything identity policy in place of root's
+  implicit permissions, so that only its session policies limit it. Its ARN is
+  ``arn:aws:sts::ACCOUNT:federated-user/NAME`` (also ``aws:PrincipalArn``), ``aws:userid`` is
+  ``ACCOUNT:NAME``, it has no ``aws:username``, and its principal tags are the user's tags with
+  the session tags over them (a session tag replaces a user tag of the same key, whatever its
+  case);
 - the root user: no policies (the engine lets root do everything in its own account).
 
 Temporary credentials carry ``aws:MultiFactorAuthPresent`` (``"true"`` when the session was
@@ -33,7 +43,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, delete, select
 from sqlalchemy.engine import Connection
 
 from a2c_iam.policy import (
@@ -84,7 +94,8 @@ class KeyRecord:
     account_id: str
     #: The owning user's id (None: the root user's key, or a role session).
     user_id: str | None = None
-    #: For temporary credentials: ``role``, ``user`` or ``root`` (None for a long-term key).
+    #: For temporary credentials: ``role``, ``user``, ``root`` or ``federated`` (None for a
+    #: long-term key).
     session_kind: str | None = None
 
 
@@ -93,7 +104,7 @@ class SessionInfo:
     """What a set of temporary credentials carries beyond its policies."""
 
     session_id: str
-    kind: str  # role | user | root
+    kind: str  # role | user | root | federated
     role_id: str | None
     role_arn: str | None
     session_name: str | None
@@ -101,7 +112,8 @@ class SessionInfo:
     chained: bool
     created_at: datetime
     expires_at: datetime
-    #: Session tags (role sessions), and which of them pass on to a chained session.
+    #: Session tags (role and federated sessions), and which of them pass on to a chained
+    #: session.
     tags: Mapping[str, str] = field(default_factory=dict)
     transitive_keys: tuple[str, ...] = ()
     #: When the session's caller proved an MFA code (None: the session has no MFA).
@@ -477,6 +489,86 @@ def transitive_resource_id(session_id: str) -> str:
     return f"{session_id}/t"
 
 
+def delete_sessions(conn: Connection, session_ids: Sequence[str]) -> None:
+    """Temporary credentials gone, and their session tags with them (``tags`` rows have no
+    foreign key to a session)."""
+    if not session_ids:
+        return
+    ids_ = list(session_ids)
+    conn.execute(delete(s.tags).where(
+        s.tags.c.resource_id.in_(ids_ + [transitive_resource_id(i) for i in ids_])))
+    conn.execute(delete(s.sessions).where(s.sessions.c.id.in_(ids_)))
+
+
+#: What a session may do when it has a session policy that allows nothing.
+_NOTHING = SourcePolicy("session_policy", "none", "Policy", "{}",
+                        Policy(version="2012-10-17", id=None, statements=()))
+
+
+def _session_sources(conn: Connection, row: Any, required: bool = False) -> list[SourcePolicy]:
+    """A session's policies (inline ``Policy``, then the managed ``PolicyArns`` that still
+    exist). Given ones of which none can be found any more, or none at all where the session
+    needs one (``required``: federated users), leave a session policy that allows nothing."""
+    found: list[SourcePolicy] = []
+    if row.session_policy:
+        found.append(SourcePolicy("session_policy", "none", "Policy", row.session_policy,
+                                  _parse(row.session_policy)))
+    for arn in json.loads(row.policy_arns or "[]"):
+        managed = _managed(conn, arn=arn)
+        if managed is not None:
+            found.append(managed)
+    if not found and (required or row.session_policy or row.policy_arns):
+        found.append(_NOTHING)
+    return found
+
+
+def federated_user_arn(account_id: str, name: str) -> str:
+    return f"arn:aws:sts::{account_id}:federated-user/{name}"
+
+
+#: The identity policy of a session federated by the root user: root may do everything in its
+#: account, so the session policies alone decide.
+_ROOT_POLICY_TEXT = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*",'
+                     '"Resource":"*"}]}')
+
+
+def _merged_tags(base: Mapping[str, str], over: Mapping[str, str]) -> dict[str, str]:
+    """``base`` with ``over`` on top, keys compared without case (tag keys are not case
+    sensitive: the session tag ``department`` replaces the user tag ``Department``)."""
+    lowered = {k.lower() for k in over}
+    return {**{k: v for k, v in base.items() if k.lower() not in lowered}, **over}
+
+
+def federated_caller(conn: Connection, row: Any, access_key_id: str) -> ResolvedCaller | None:
+    """The caller of a federated user session (a ``sessions`` row of kind ``federated``);
+    None when the user that federated it is gone."""
+    account, name = row.account_id, row.session_name
+    tags, _ = session_tags(conn, row.id)
+    session = SessionInfo(
+        session_id=row.id, kind="federated", role_id=None, role_arn=None, session_name=name,
+        source_identity=row.source_identity, chained=False, created_at=row.created_at,
+        expires_at=row.expires_at, tags=MappingProxyType(tags), mfa_at=row.mfa_at,
+    )
+    boundary: SourcePolicy | None = None
+    if row.user_id is None:
+        sources = [SourcePolicy("root", "none", "root", _ROOT_POLICY_TEXT,
+                                _parse(_ROOT_POLICY_TEXT))]
+        user_tags: dict[str, str] = {}
+    else:
+        user = conn.execute(select(s.users).where(s.users.c.id == row.user_id)).first()
+        if user is None:
+            return None
+        sources = user_sources(conn, user.id, user.name)
+        boundary = boundary_source(conn, user.boundary_policy_id)
+        user_tags = _tags(conn, user.id)
+    arn = federated_user_arn(account, name)
+    return _caller(
+        arn, account, f"{account}:{name}", FEDERATED_USER, name, _merged_tags(user_tags, tags),
+        access_key_id, sources, boundary, _session_sources(conn, row, required=True), session,
+        principal_arn=arn,
+    )
+
+
 def role_session_caller(conn: Connection, row: Any, access_key_id: str) -> ResolvedCaller | None:
     """The caller of a role session (a ``sessions`` row of kind ``role``)."""
     role = conn.execute(select(s.roles).where(s.roles.c.id == row.role_id)).first()
@@ -491,18 +583,7 @@ def role_session_caller(conn: Connection, row: Any, access_key_id: str) -> Resol
         tags=MappingProxyType(tags), transitive_keys=transitive, mfa_at=row.mfa_at,
     )
     principal_tags = {**_tags(conn, role.id), **tags}
-    session_sources: list[SourcePolicy] = []
-    if row.session_policy:
-        session_sources.append(SourcePolicy("session_policy", "none", "Policy",
-                                            row.session_policy, _parse(row.session_policy)))
-    for arn in json.loads(row.policy_arns or "[]"):
-        managed = _managed(conn, arn=arn)
-        if managed is not None:
-            session_sources.append(managed)
-    if (row.session_policy or row.policy_arns) and not session_sources:
-        # Session policies were given but none can be found any more: the session allows nothing.
-        session_sources.append(SourcePolicy("session_policy", "none", "Policy", "{}",
-                                            Policy(version="2012-10-17", id=None, statements=())))
+    session_sources = _session_sources(conn, row)
     arn = ids.assumed_role_arn(role.account_id, role.name, row.session_name)
     return _caller(
         arn, role.account_id, f"{role.id}:{row.session_name}", ASSUMED_ROLE, role.name,
@@ -529,6 +610,8 @@ def resolve(conn: Connection, key: KeyRecord) -> ResolvedCaller:
             raise _gone()
         if row.kind == "role":
             found = role_session_caller(conn, row, key.access_key_id)
+        elif row.kind == "federated":
+            found = federated_caller(conn, row, key.access_key_id)
         else:
             session = SessionInfo(
                 session_id=row.id, kind=row.kind, role_id=None, role_arn=None, session_name=None,
@@ -547,10 +630,20 @@ def caller_for_arn(conn: Connection, arn: str) -> ResolvedCaller | None:
     """The stored principal an ARN names: a user, a role (as if assumed), a role session, root.
 
     A role session ARN (``assumed-role/ROLE/SESSION``) resolves to the newest unexpired session
-    of that name, with its session policies; without one, to the role's own policies.
+    of that name, with its session policies; without one, to the role's own policies. A
+    federated user ARN (``federated-user/NAME``) resolves to the newest federated session of
+    that name in the account (None without one).
     """
     if arn.startswith("arn:aws:sts::"):
         parts = arn.split(":", 5)
+        if len(parts) == 6 and parts[5].startswith("federated-user/"):
+            found = conn.execute(
+                select(s.sessions).where(s.sessions.c.account_id == parts[4],
+                                         s.sessions.c.kind == "federated",
+                                         s.sessions.c.session_name == parts[5][15:])
+                .order_by(s.sessions.c.created_at.desc()).limit(1)
+            ).first()
+            return None if found is None else federated_caller(conn, found, "")
         if len(parts) != 6 or not parts[5].startswith("assumed-role/"):
             return None
         pieces = parts[5].split("/")

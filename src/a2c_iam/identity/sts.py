@@ -1,4 +1,5 @@
-"""STS in the domain: AssumeRole, GetSessionToken, GetCallerIdentity.
+"""STS in the domain: AssumeRole, GetSessionToken, GetFederationToken, GetCallerIdentity,
+GetAccessKeyInfo.
 
 Temporary credentials are a ``sessions`` row: an ``ASIA…`` key id, a secret and a session token,
 both AES-GCM ciphertexts bound to the row (``principal.session_*_context``), and an expiry after
@@ -25,6 +26,25 @@ here: an MFA code from them is refused as an invalid one. Texts: "MultiFactorAut
 failed with invalid MFA one time pass code." (AWS's), and, for a serial number without a code or
 the reverse, "MultiFactorAuthentication failed, must provide both MFA serial number and one time
 pass code." (not confirmed against AWS).
+
+GetFederationToken (STS API Reference): only an IAM user's or the root user's long-term keys may
+call it ("Cannot call GetFederationToken with session credentials", the text AWS answers, also
+checked by ``authz`` before any permission); an IAM user needs ``sts:GetFederationToken`` on
+``arn:aws:sts::ACCOUNT:federated-user/NAME`` (and ``sts:TagSession`` there to pass tags), asked
+of its own policies. ``DurationSeconds`` is 900–129600 (the model's bounds), 43200 by default;
+the root user's sessions last at most an hour ("If the specified duration is longer than one
+hour, the session obtained by using root user credentials defaults to one hour"). The session is
+a ``sessions`` row of kind ``federated`` (``user_id`` the calling user, NULL for root, so that
+deleting the user ends it), whose permissions ``principal.federated_caller`` works out: the
+user's policies intersected with the session policies, nothing without one. What the session
+may call at all is ``authz``'s business (no IAM operation, no STS one but GetCallerIdentity).
+Session tags are not transitive here (no role chaining from a federated user).
+
+GetAccessKeyInfo answers the account of any key this service issued, long-term or temporary,
+active or not, expired or not (until the row is purged), whoever owns it, as AWS answers for any
+key; it needs ``sts:GetAccessKeyInfo`` (on ``*``) in the caller's policies (``authz``). AWS
+derives the account from the key id itself; ids here are random, so a key this service does not
+know is a ``ValidationError`` (text not confirmed against AWS).
 """
 
 from __future__ import annotations
@@ -36,7 +56,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from a2c_iam.policy import (
     PolicyKind,
@@ -63,11 +83,14 @@ from .mfa import verify_code
 from .model import Credentials
 from .principal import (
     ASSUMED_ROLE,
+    FEDERATED_USER,
     MFA_AGE,
     MFA_PRESENT,
     ROOT,
     USER,
     ResolvedCaller,
+    delete_sessions,
+    federated_user_arn,
     root_caller,
     session_secret_context,
     session_token_context,
@@ -79,6 +102,7 @@ from .tx import Tx
 DEFAULT_ROLE_SESSION = 3600
 CHAINED_MAX = 3600
 DEFAULT_USER_SESSION = 43200
+DEFAULT_FEDERATION = 43200
 ROOT_SESSION_MAX = 3600
 MIN_DURATION = 900
 MAX_USER_SESSION = 129600
@@ -132,11 +156,7 @@ def _purge_expired(tx: Tx) -> None:
     cutoff = tx.now - KEEP_EXPIRED
     old = [r[0] for r in tx.conn.execute(
         select(s.sessions.c.id).where(s.sessions.c.expires_at < cutoff).limit(500))]
-    if not old:
-        return
-    tx.conn.execute(delete(s.tags).where(
-        s.tags.c.resource_id.in_(old + [transitive_resource_id(i) for i in old])))
-    tx.conn.execute(delete(s.sessions).where(s.sessions.c.id.in_(old)))
+    delete_sessions(tx.conn, old)
 
 
 # -- AssumeRole ------------------------------------------------------------------------------------
@@ -262,6 +282,9 @@ def assume_role(tx: Tx, role_arn: str, role_session_name: str,
     tx.target = role_arn
     if caller.kind == ROOT:
         raise AccessDenied("Roles may not be assumed by root accounts.")
+    if caller.kind == FEDERATED_USER:
+        # No STS operation but GetCallerIdentity for a federated user (``authz`` refuses first).
+        raise AccessDenied(denied_message(caller.arn, "sts:AssumeRole", role_arn, None))
     parsed = ids.parse_arn(role_arn)
     if parsed is None or parsed.kind != "role":
         raise ValidationError(f"{role_arn} is invalid")
@@ -379,6 +402,69 @@ def get_session_token(tx: Tx, duration_seconds: int | None = None,
         chained=False, mfa_at=mfa_at,
     )
     return {"Credentials": credentials}
+
+
+# -- GetFederationToken, GetAccessKeyInfo ----------------------------------------------------------
+
+
+def get_federation_token(tx: Tx, name: str, policy: str | None = None,
+                         policy_arns: Sequence[Any] | None = None,
+                         duration_seconds: int | None = None,
+                         tags: Sequence[Any] | None = None) -> dict[str, Any]:
+    check_input("sts", "GetFederationToken", Name=name, DurationSeconds=duration_seconds,
+                Tags=list(tags) if tags else None)
+    caller = _caller(tx)
+    if caller.session is not None or caller.kind not in (USER, ROOT):
+        raise AccessDenied("Cannot call GetFederationToken with session credentials")
+    account = caller.account_id
+    arn = federated_user_arn(account, name)
+    tx.target = arn
+    session_policy = _session_policy(policy)
+    arns = _policy_arns(tx, account, policy_arns)
+    new_tags, _ = _session_tags(caller, tags, None)
+    duration = DEFAULT_FEDERATION if duration_seconds is None else duration_seconds
+    if caller.kind == ROOT:
+        duration = min(duration, ROOT_SESSION_MAX)
+    else:
+        params: dict[str, Any] = {"Tags": list(tags or ())} if tags else {}
+        context = request_context(caller, "sts", "GetFederationToken", params,
+                                  _request_context(tx), Target(arn), tx.now)
+        for action in ("sts:GetFederationToken", *(("sts:TagSession",) if tags else ())):
+            decision = caller.policy_set.authorize(
+                Request(caller.arn, action, arn, context, resource_account=account))
+            if not decision.allowed:
+                raise AccessDenied(denied_message(caller.arn, action, arn, decision))
+    packed = None
+    if session_policy is not None or arns or new_tags:
+        packed = _packed_size(session_policy, arns, new_tags)
+        if packed > 100:
+            raise PackedPolicyTooLarge(_too_large(packed))
+    _purge_expired(tx)
+    credentials = _credentials(
+        tx, account, tx.now + timedelta(seconds=duration), kind="federated",
+        user_id=caller.user_id if caller.kind == USER else None, session_name=name,
+        session_policy=session_policy, policy_arns=json.dumps(arns) if arns else None,
+        chained=False, parent_arn=caller.arn,
+    )
+    _store_tags(tx, account, credentials.access_key_id, new_tags, ())
+    out: dict[str, Any] = {
+        "Credentials": credentials,
+        "FederatedUser": {"FederatedUserId": f"{account}:{name}", "Arn": arn},
+    }
+    if packed is not None:
+        out["PackedPolicySize"] = packed
+    return out
+
+
+def get_access_key_info(tx: Tx, access_key_id: str) -> dict[str, Any]:
+    check_input("sts", "GetAccessKeyInfo", AccessKeyId=access_key_id)
+    table = (s.sessions if access_key_id.startswith(ids.Prefix.TEMPORARY_KEY.value)
+             else s.access_keys)
+    account = tx.conn.execute(
+        select(table.c.account_id).where(table.c.id == access_key_id)).scalar()
+    if account is None:
+        raise ValidationError(f"The access key ID {access_key_id} does not exist.")
+    return {"Account": account}
 
 
 def get_caller_identity(tx: Tx) -> dict[str, Any]:

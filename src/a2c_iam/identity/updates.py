@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, delete, update
+from sqlalchemy import Table, delete, select, update
 
 from a2c_iam.store import schema as s
 
@@ -19,6 +19,7 @@ from . import ids
 from .common import check_unused, name_taken, set_target
 from .entities import owner_row, policy_row
 from .errors import EntityAlreadyExists, NoSuchEntity
+from .principal import delete_sessions
 from .tx import Tx
 
 _TABLES = {"user": s.users, "group": s.groups, "role": s.roles}
@@ -73,7 +74,8 @@ def delete_principal(tx: Tx, kind: str, name: str, dependents: Sequence[tuple[Ta
     row = owner_row(tx.conn, tx.account_id, kind, name)
     set_target(tx, ids.arn(tx.account_id, kind, row.path, row.name))
     check_unused(tx.conn, column, row.id, dependents)
-    tx.conn.execute(delete(s.sessions).where(s.sessions.c[column] == row.id))
+    delete_sessions(tx.conn, [sid for (sid,) in tx.conn.execute(
+        select(s.sessions.c.id).where(s.sessions.c[column] == row.id))])
     tx.conn.execute(delete(s.tags).where(s.tags.c.resource_id == row.id))
     tx.conn.execute(delete(table).where(table.c.id == row.id))
     return {}
