@@ -9,24 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from callers import login, new_user
 from policy_docs import allow, deny, doc
 
 from a2c_iam.identity import CallContext, IdentityError, IdentityService, authz
-
-
-def login(svc: IdentityService, key_id: str) -> CallContext:
-    record = svc.lookup_key(key_id)
-    assert record is not None
-    caller = svc.resolve(record)
-    return CallContext(caller.account_id, caller.arn, "req-1", caller)
-
-
-def user_with(call: Any, svc: IdentityService, name: str, *statements: dict[str, Any],
-              path: str = "/") -> CallContext:
-    call("CreateUser", UserName=name, Path=path)
-    if statements:
-        call("PutUserPolicy", UserName=name, PolicyName="p", PolicyDocument=doc(*statements))
-    return login(svc, call("CreateAccessKey", UserName=name)["AccessKey"]["AccessKeyId"])
 
 
 def refused(svc: IdentityService, ctx: CallContext, operation: str,
@@ -41,7 +27,7 @@ def test_implicit_deny_text_names_action_and_resource_with_path(
         svc: IdentityService, call: Any, account: Any) -> None:
     acct = account.account_id
     call("CreateUser", UserName="target", Path="/div/")
-    ctx = user_with(call, svc, "alice", allow("iam:ListUsers"), path="/eng/")
+    ctx = new_user(call, svc, "alice", allow("iam:ListUsers"), path="/eng/")
     err = refused(svc, ctx, "GetUser", UserName="target")
     assert (err.code, err.status) == ("AccessDenied", 403)
     assert err.message == (
@@ -53,7 +39,7 @@ def test_implicit_deny_text_names_action_and_resource_with_path(
 
 def test_explicit_deny_text(svc: IdentityService, call: Any, account: Any) -> None:
     acct = account.account_id
-    ctx = user_with(call, svc, "bob", allow("iam:*"), deny("iam:DeleteUser"))
+    ctx = new_user(call, svc, "bob", allow("iam:*"), deny("iam:DeleteUser"))
     call("CreateUser", UserName="victim")
     err = refused(svc, ctx, "DeleteUser", UserName="victim")
     assert err.message == (
@@ -65,7 +51,7 @@ def test_explicit_deny_text(svc: IdentityService, call: Any, account: Any) -> No
 
 def test_resource_arns_scope_the_grant(svc: IdentityService, call: Any, account: Any) -> None:
     acct = account.account_id
-    ctx = user_with(call, svc, "carol",
+    ctx = new_user(call, svc, "carol",
                     allow("iam:GetUser", "iam:CreateUser",
                           resource=f"arn:aws:iam::{acct}:user/team/*"),
                     allow("iam:ListUsers", resource=f"arn:aws:iam::{acct}:user/team/*"))
@@ -88,7 +74,7 @@ def test_self_service_without_user_name_targets_the_caller(
     acct = account.account_id
     own = {"Effect": "Allow", "Action": ["iam:GetUser", "iam:*AccessKey*"],
            "Resource": f"arn:aws:iam::{acct}:user/${{aws:username}}"}
-    ctx = user_with(call, svc, "dan", own)
+    ctx = new_user(call, svc, "dan", own)
     assert svc.invoke("iam", "GetUser", {}, ctx)["User"]["UserName"] == "dan"
     assert len(svc.invoke("iam", "ListAccessKeys", {}, ctx)["AccessKeyMetadata"]) == 1
     call("CreateUser", UserName="eve")
@@ -102,7 +88,7 @@ def test_request_tags_and_tag_keys(svc: IdentityService, call: Any) -> None:
     statement = allow("iam:CreateUser", "iam:TagUser", Condition={
         "StringEquals": {"aws:RequestTag/team": "blue"},
         "ForAllValues:StringEquals": {"aws:TagKeys": ["team"]}})
-    ctx = user_with(call, svc, "tagger", statement)
+    ctx = new_user(call, svc, "tagger", statement)
     svc.invoke("iam", "CreateUser", {"UserName": "u1", "Tags": [
         {"Key": "team", "Value": "blue"}]}, ctx)
     refused(svc, ctx, "CreateUser", UserName="u2", Tags=[{"Key": "team", "Value": "red"}])
@@ -116,7 +102,7 @@ def test_policy_arn_and_permissions_boundary_keys(svc: IdentityService, call: An
     acct = account.account_id
     edge = call("CreatePolicy", PolicyName="edge",
                 PolicyDocument=doc(allow("s3:*")))["Policy"]["Arn"]
-    ctx = user_with(
+    ctx = new_user(
         call, svc, "admin2",
         allow("iam:AttachUserPolicy", Condition={"ArnEquals": {
             "iam:PolicyARN": "arn:aws:iam::aws:policy/IAMReadOnlyAccess"}}),
@@ -139,7 +125,7 @@ def test_policy_arn_and_permissions_boundary_keys(svc: IdentityService, call: An
 
 
 def test_resource_tags_of_the_target(svc: IdentityService, call: Any) -> None:
-    ctx = user_with(call, svc, "ops", allow("iam:GetRole", Condition={
+    ctx = new_user(call, svc, "ops", allow("iam:GetRole", Condition={
         "StringEquals": {"iam:ResourceTag/env": "dev"}}))
     trust = doc({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
                  "Action": "sts:AssumeRole"})
@@ -182,7 +168,7 @@ def test_root_and_get_caller_identity_are_always_allowed(
     root = login(svc, account.access_key_id)
     assert root.caller is not None and root.caller.kind == "root"
     svc.invoke("iam", "CreateUser", {"UserName": "byroot"}, root)
-    nobody = user_with(call, svc, "nobody", deny("*"))
+    nobody = new_user(call, svc, "nobody", deny("*"))
     got = svc.invoke("sts", "GetCallerIdentity", {}, nobody)
     assert got["Arn"] == nobody.caller_arn
 
@@ -215,7 +201,7 @@ def test_adding_a_role_to_an_instance_profile_passes_it_to_ec2(
         call("CreateRole", RoleName=name, Path="/app/", AssumeRolePolicyDocument=trust)
         call("CreateInstanceProfile", InstanceProfileName=name)
     web, db = (f"arn:aws:iam::{acct}:role/app/{n}" for n in ("web", "db"))
-    ctx = user_with(call, svc, "ops", allow("iam:AddRoleToInstanceProfile"), allow(
+    ctx = new_user(call, svc, "ops", allow("iam:AddRoleToInstanceProfile"), allow(
         "iam:PassRole", resource=web, Condition={
             "StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"},
             "ArnLike": {"iam:AssociatedResourceArn": f"arn:aws:ec2:*:{acct}:instance/*"}}))
@@ -227,7 +213,7 @@ def test_adding_a_role_to_an_instance_profile_passes_it_to_ec2(
         f"resource: {db} because no identity-based policy allows the iam:PassRole action"))
     assert call("GetInstanceProfile", InstanceProfileName="db")["InstanceProfile"]["Roles"] == []
     # The service the role is passed to is what the condition sees.
-    other = user_with(call, svc, "ecs-only", allow("iam:AddRoleToInstanceProfile"), allow(
+    other = new_user(call, svc, "ecs-only", allow("iam:AddRoleToInstanceProfile"), allow(
         "iam:PassRole", Condition={"StringEquals": {"iam:PassedToService": "ecs.amazonaws.com"}}))
     err = refused(svc, other, "AddRoleToInstanceProfile", InstanceProfileName="db",
                   RoleName="db")
@@ -265,7 +251,7 @@ def test_mfa_key_is_false_in_sessions_and_absent_for_long_term_keys(
     no_mfa = allow("iam:ListRoles", Condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}})
     if_exists = allow("iam:ListGroups",
                       Condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}})
-    user = user_with(call, svc, "mfa-less", no_mfa, if_exists,
+    user = new_user(call, svc, "mfa-less", no_mfa, if_exists,
                      allow("sts:AssumeRole", resource=f"arn:aws:iam::{acct}:role/mfa-role"))
     refused(svc, user, "ListRoles")  # a long-term key: the key is absent, Bool does not match
     svc.invoke("iam", "ListGroups", {}, user)  # ...and BoolIfExists does
@@ -282,7 +268,7 @@ def test_a_moved_target_is_authorised_at_its_new_path(svc: IdentityService, call
                                                       account: Any) -> None:
     """Targets are remembered between calls, and forgotten when anything in the account changes."""
     acct = account.account_id
-    ctx = user_with(call, svc, "scoped", allow("iam:GetUser", "iam:ListUserTags",
+    ctx = new_user(call, svc, "scoped", allow("iam:GetUser", "iam:ListUserTags",
                                                resource=f"arn:aws:iam::{acct}:user/team/*"))
     call("CreateUser", UserName="mover", Path="/team/")
     for _ in range(2):
@@ -307,7 +293,7 @@ def test_renaming_or_moving_needs_the_permission_on_the_new_arn_too(
         "UpdateGroup", "GroupName")
     call("Create" + kind.capitalize(), **{name_param: "carol"})
     old = f"arn:aws:iam::{acct}:{kind}/carol"
-    ctx = user_with(call, svc, "mover", allow(f"iam:{operation}", resource=old),
+    ctx = new_user(call, svc, "mover", allow(f"iam:{operation}", resource=old),
                     allow(f"iam:{operation}", resource=f"arn:aws:iam::{acct}:{kind}/team/*"))
     for change, new in [({"NewPath": "/admins/"}, f"arn:aws:iam::{acct}:{kind}/admins/carol"),
                         ({new_name_param: "root-ish"}, f"arn:aws:iam::{acct}:{kind}/root-ish")]:
@@ -330,7 +316,7 @@ def test_last_use_of_the_root_key_is_asked_about_the_root(
     authorised on ``arn:aws:iam::ACCOUNT:root``, not on the caller."""
     acct = account.account_id
     own = allow("iam:GetAccessKeyLastUsed", resource=f"arn:aws:iam::{acct}:user/${{aws:username}}")
-    ctx = user_with(call, svc, "selfonly", own)
+    ctx = new_user(call, svc, "selfonly", own)
     assert svc.invoke("iam", "GetAccessKeyLastUsed", {"AccessKeyId": ctx.caller.access_key_id},
                       ctx)["UserName"] == "selfonly"
     err = refused(svc, ctx, "GetAccessKeyLastUsed", AccessKeyId=account.access_key_id)
@@ -338,7 +324,7 @@ def test_last_use_of_the_root_key_is_asked_about_the_root(
         f"User: {ctx.caller_arn} is not authorized to perform: iam:GetAccessKeyLastUsed on "
         f"resource: arn:aws:iam::{acct}:root because no identity-based policy allows the "
         "iam:GetAccessKeyLastUsed action"))
-    auditor = user_with(call, svc, "auditor", allow(
+    auditor = new_user(call, svc, "auditor", allow(
         "iam:GetAccessKeyLastUsed", resource=f"arn:aws:iam::{acct}:root"))
     assert svc.invoke("iam", "GetAccessKeyLastUsed", {"AccessKeyId": account.access_key_id},
                       auditor)["UserName"] == acct
@@ -348,7 +334,7 @@ def test_last_use_of_a_users_key_sees_the_users_tags(svc: IdentityService, call:
     """The key's owner is the target, with its tags: a Deny on them applies."""
     call("CreateUser", UserName="vip", Tags=[{"Key": "protected", "Value": "yes"}])
     key = call("CreateAccessKey", UserName="vip")["AccessKey"]["AccessKeyId"]
-    ctx = user_with(call, svc, "nosy", allow("iam:*"), deny("iam:*", Condition={
+    ctx = new_user(call, svc, "nosy", allow("iam:*"), deny("iam:*", Condition={
         "StringEquals": {"iam:ResourceTag/protected": "yes"}}))
     err = refused(svc, ctx, "GetAccessKeyLastUsed", AccessKeyId=key)
     assert "user/vip with an explicit deny" in err.message

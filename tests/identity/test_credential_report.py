@@ -5,21 +5,17 @@ four hours, last-use records that reach the report without a write, and authoris
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-from cryptography.hazmat.primitives.hashes import SHA1
-from cryptography.hazmat.primitives.twofactor.totp import TOTP
+from callers import code, login, new_user, refused, step_now
 from policy_docs import allow, doc
 from sqlalchemy import select, update
 
 from a2c_iam.audit import parse_credential_report
-from a2c_iam.identity import CallContext, IdentityError, IdentityService, reports
+from a2c_iam.identity import IdentityService, reports
 from a2c_iam.store import schema as s
 
 HEADER = (
@@ -35,34 +31,11 @@ PASSWORD = "Corr3ct-Horse-battery"
 # -- helpers ---------------------------------------------------------------------------------------
 
 
-def refused(fn: Any, *args: Any, **kwargs: Any) -> IdentityError:
-    with pytest.raises(IdentityError) as info:
-        fn(*args, **kwargs)
-    return info.value
-
-
-def login(svc: IdentityService, key_id: str) -> CallContext:
-    record = svc.lookup_key(key_id)
-    assert record is not None
-    caller = svc.resolve(record)
-    return CallContext(caller.account_id, caller.arn, "req", caller)
-
-
-def user_with(call: Any, svc: IdentityService, name: str,
-              *statements: dict[str, Any]) -> CallContext:
-    call("CreateUser", UserName=name)
-    if statements:
-        call("PutUserPolicy", UserName=name, PolicyName="p", PolicyDocument=doc(*statements))
-    return login(svc, call("CreateAccessKey", UserName=name)["AccessKey"]["AccessKeyId"])
-
-
 def enable_device(call: Any, user: str) -> str:
     device = call("CreateVirtualMFADevice", VirtualMFADeviceName=f"{user}-mfa")["VirtualMFADevice"]
-    totp = TOTP(base64.b32decode(device["Base32StringSeed"]), 6, SHA1(), 30)
-    now = int(time.time()) // 30
+    seed, now = device["Base32StringSeed"], step_now()
     call("EnableMFADevice", UserName=user, SerialNumber=device["SerialNumber"],
-         AuthenticationCode1=totp.generate((now - 1) * 30).decode(),
-         AuthenticationCode2=totp.generate(now * 30).decode())
+         AuthenticationCode1=code(seed, now - 1), AuthenticationCode2=code(seed, now))
     return str(device["Base32StringSeed"].decode())
 
 
@@ -192,7 +165,7 @@ def test_a_changed_password_and_no_expiry_policy(svc: IdentityService, call: Any
 
 def test_last_use_reaches_the_report_without_a_write(svc: IdentityService, call: Any) -> None:
     """A key's last-use record changes no generation, so the report must not be a cached read."""
-    bob = user_with(call, svc, "bob", allow("iam:GetUser"))
+    bob = new_user(call, svc, "bob", allow("iam:GetUser"))
     before = rows(report(call)[0])["bob"]
     assert before["access_key_1_last_used_date"] == "N/A"
     svc.invoke("iam", "GetUser", {}, bob, {"aws:RequestedRegion": "us-west-2"})
@@ -217,7 +190,7 @@ def test_a_report_expires_after_four_hours(svc: IdentityService, call: Any,
 
 def test_authorised_on_star(svc: IdentityService, call: Any, account: Any) -> None:
     acct = account.account_id
-    nobody = user_with(call, svc, "nobody", allow("iam:ListUsers"))
+    nobody = new_user(call, svc, "nobody", allow("iam:ListUsers"))
     err = refused(svc.invoke, "iam", "GenerateCredentialReport", {}, nobody)
     assert (err.code, err.status, err.message) == ("AccessDenied", 403, (
         f"User: arn:aws:iam::{acct}:user/nobody is not authorized to perform: "
@@ -228,7 +201,7 @@ def test_authorised_on_star(svc: IdentityService, call: Any, account: Any) -> No
     err = refused(svc.invoke, "iam", "GetCredentialReport", {}, nobody)
     assert err.code == "AccessDenied" and "iam:GetCredentialReport on resource: *" in err.message
 
-    auditor = user_with(call, svc, "auditor", allow(
+    auditor = new_user(call, svc, "auditor", allow(
         "iam:GenerateCredentialReport", "iam:GetCredentialReport"))
     assert svc.invoke("iam", "GenerateCredentialReport", {}, auditor)["State"] == "COMPLETE"
     got = svc.invoke("iam", "GetCredentialReport", {}, auditor)

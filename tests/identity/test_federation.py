@@ -10,35 +10,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from callers import login, new_user, refused
 from policy_docs import allow, deny, doc
 from sqlalchemy import select, update
 
-from a2c_iam.identity import CallContext, IdentityError, IdentityService
+from a2c_iam.identity import CallContext, IdentityService
 from a2c_iam.identity import principal as pr
 from a2c_iam.identity.authz import denied_message
 from a2c_iam.policy import Request
 from a2c_iam.store import schema as s
-
-
-def login(svc: IdentityService, key_id: str) -> CallContext:
-    record = svc.lookup_key(key_id)
-    assert record is not None
-    caller = svc.resolve(record)
-    return CallContext(caller.account_id, caller.arn, "req", caller)
-
-
-def new_user(call: Any, svc: IdentityService, name: str,
-             *statements: dict[str, Any]) -> CallContext:
-    call("CreateUser", UserName=name)
-    if statements:
-        call("PutUserPolicy", UserName=name, PolicyName="p", PolicyDocument=doc(*statements))
-    return login(svc, call("CreateAccessKey", UserName=name)["AccessKey"]["AccessKeyId"])
-
-
-def refused(fn: Any, *args: Any, **kwargs: Any) -> IdentityError:
-    with pytest.raises(IdentityError) as info:
-        fn(*args, **kwargs)
-    return info.value
 
 
 def federate(svc: IdentityService, ctx: CallContext, name: str = "bob",

@@ -7,36 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from callers import login, new_user, refused
 from policy_docs import allow, deny, doc
 from raw_store import raw_database, secret_forms
 from sqlalchemy import select
 
-from a2c_iam.identity import CallContext, IdentityError, IdentityService
+from a2c_iam.identity import CallContext, IdentityService
 from a2c_iam.identity.logins import SYMBOLS, hash_password, verify_password
 from a2c_iam.store import schema as s
 
 GOOD = "Corr3ct-Horse"  # upper, lower, digit, symbol; 13 characters
-
-
-def login(svc: IdentityService, key_id: str) -> CallContext:
-    record = svc.lookup_key(key_id)
-    assert record is not None
-    caller = svc.resolve(record)
-    return CallContext(caller.account_id, caller.arn, "req-logins", caller)
-
-
-def user_with(call: Any, svc: IdentityService, name: str, *statements: dict[str, Any],
-              path: str = "/") -> CallContext:
-    call("CreateUser", UserName=name, Path=path)
-    if statements:
-        call("PutUserPolicy", UserName=name, PolicyName="p", PolicyDocument=doc(*statements))
-    return login(svc, call("CreateAccessKey", UserName=name)["AccessKey"]["AccessKeyId"])
-
-
-def refused(fn: Any, *args: Any, **kwargs: Any) -> IdentityError:
-    with pytest.raises(IdentityError) as info:
-        fn(*args, **kwargs)
-    return info.value
 
 
 def as_caller(svc: IdentityService, ctx: CallContext) -> Any:
@@ -228,7 +208,7 @@ def test_without_a_policy_iams_default_applies(call: Any, account: Any) -> None:
 
 def _self_service(call: Any, svc: IdentityService, name: str, account: Any) -> CallContext:
     own = f"arn:aws:iam::{account.account_id}:user/{name}"
-    ctx = user_with(call, svc, name, allow("iam:ChangePassword", resource=own),
+    ctx = new_user(call, svc, name, allow("iam:ChangePassword", resource=own),
                     allow("iam:GetLoginProfile", resource=own))
     call("CreateLoginProfile", UserName=name, Password=GOOD, PasswordResetRequired=True)
     return ctx
@@ -253,7 +233,7 @@ def test_a_user_changes_its_own_password(svc: IdentityService, call: Any, accoun
 
 def test_change_password_needs_the_permission(svc: IdentityService, call: Any,
                                               account: Any) -> None:
-    ctx = user_with(call, svc, "lee", allow("iam:GetUser"))
+    ctx = new_user(call, svc, "lee", allow("iam:GetUser"))
     call("CreateLoginProfile", UserName="lee", Password=GOOD)
     err = refused(as_caller(svc, ctx), "ChangePassword", OldPassword=GOOD,
                   NewPassword="N3w-password")
@@ -262,7 +242,7 @@ def test_change_password_needs_the_permission(svc: IdentityService, call: Any,
         f"iam:ChangePassword on resource: arn:aws:iam::{account.account_id}:user/lee because "
         "no identity-based policy allows the iam:ChangePassword action"))
     # Allowed only on another user's ARN: still refused on its own.
-    ctx = user_with(call, svc, "mo", allow(
+    ctx = new_user(call, svc, "mo", allow(
         "iam:ChangePassword", resource=f"arn:aws:iam::{account.account_id}:user/lee"))
     call("CreateLoginProfile", UserName="mo", Password=GOOD)
     assert refused(as_caller(svc, ctx), "ChangePassword", OldPassword=GOOD,
@@ -281,7 +261,7 @@ def test_change_password_is_for_iam_users_only(svc: IdentityService, call: Any,
     assert err.code == "InvalidUserType"
     if not svc.implements("sts", "AssumeRole"):
         return
-    alice = user_with(call, svc, "nia", allow("sts:AssumeRole"))
+    alice = new_user(call, svc, "nia", allow("sts:AssumeRole"))
     call("CreateRole", RoleName="ops", AssumeRolePolicyDocument=doc(
         {"Effect": "Allow", "Principal": {"AWS": alice.caller_arn}, "Action": "sts:AssumeRole"}))
     call("PutRolePolicy", RoleName="ops", PolicyName="p", PolicyDocument=doc(allow("iam:*")))
@@ -296,7 +276,7 @@ def test_change_password_is_for_iam_users_only(svc: IdentityService, call: Any,
 
 def test_change_password_without_a_console_password(svc: IdentityService, call: Any,
                                                     account: Any) -> None:
-    ctx = user_with(call, svc, "oz", allow("iam:ChangePassword"))
+    ctx = new_user(call, svc, "oz", allow("iam:ChangePassword"))
     err = refused(as_caller(svc, ctx), "ChangePassword", OldPassword=GOOD,
                   NewPassword="N3w-password")
     assert (err.code, err.message) == ("NoSuchEntity",
@@ -327,7 +307,7 @@ def test_allow_users_to_change_password_grants_it_on_the_users_own_user_only(
     """The setting gives every IAM user ChangePassword on itself and GetAccountPasswordPolicy,
     with no policy of its own; an explicit deny still refuses, and nothing else is granted."""
     acct = account.account_id
-    ctx = user_with(call, svc, "rue")
+    ctx = new_user(call, svc, "rue")
     call("CreateLoginProfile", UserName="rue", Password=GOOD)
     me = as_caller(svc, ctx)
     assert refused(me, "ChangePassword", OldPassword=GOOD,
@@ -342,7 +322,7 @@ def test_allow_users_to_change_password_grants_it_on_the_users_own_user_only(
         "iam:GetLoginProfile action"))
     assert refused(me, "UpdateAccountPasswordPolicy",
                    AllowUsersToChangePassword=False).code == "AccessDenied"
-    fenced = as_caller(svc, user_with(call, svc, "sol", deny("iam:ChangePassword")))
+    fenced = as_caller(svc, new_user(call, svc, "sol", deny("iam:ChangePassword")))
     call("CreateLoginProfile", UserName="sol", Password=GOOD)
     err = refused(fenced, "ChangePassword", OldPassword=GOOD, NewPassword="N3w-password")
     assert err.code == "AccessDenied" and "explicit deny" in err.message
@@ -358,7 +338,7 @@ def test_login_profile_operations_are_authorised_on_the_user(svc: IdentityServic
                                                              account: Any) -> None:
     acct = account.account_id
     call("CreateUser", UserName="target", Path="/team/")
-    ctx = user_with(call, svc, "helpdesk", allow("iam:GetLoginProfile"))
+    ctx = new_user(call, svc, "helpdesk", allow("iam:GetLoginProfile"))
     helpdesk = as_caller(svc, ctx)
     err = refused(helpdesk, "CreateLoginProfile", UserName="target", Password=GOOD)
     assert (err.code, err.message) == ("AccessDenied", (
@@ -366,7 +346,7 @@ def test_login_profile_operations_are_authorised_on_the_user(svc: IdentityServic
         f"iam:CreateLoginProfile on resource: arn:aws:iam::{acct}:user/team/target because no "
         "identity-based policy allows the iam:CreateLoginProfile action"))
     assert refused(call, "GetLoginProfile", UserName="target").code == "NoSuchEntity"
-    admin = as_caller(svc, user_with(
+    admin = as_caller(svc, new_user(
         call, svc, "admin", allow("iam:*LoginProfile", resource=f"arn:aws:iam::{acct}:user/team/*"),
         deny("iam:DeleteLoginProfile")))
     admin("CreateLoginProfile", UserName="target", Password=GOOD)
@@ -379,7 +359,7 @@ def test_login_profile_operations_are_authorised_on_the_user(svc: IdentityServic
 
 def test_password_policy_operations_are_authorised_on_star(svc: IdentityService, call: Any,
                                                            account: Any) -> None:
-    ctx = user_with(call, svc, "reader", allow("iam:GetAccountPasswordPolicy"))
+    ctx = new_user(call, svc, "reader", allow("iam:GetAccountPasswordPolicy"))
     reader = as_caller(svc, ctx)
     assert refused(reader, "GetAccountPasswordPolicy").code == "NoSuchEntity"
     err = refused(reader, "UpdateAccountPasswordPolicy", MinimumPasswordLength=20)

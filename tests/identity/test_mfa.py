@@ -9,18 +9,16 @@ window edges are checked with a fixed clock by calling ``mfa`` directly.
 from __future__ import annotations
 
 import base64
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.hashes import SHA1
-from cryptography.hazmat.primitives.twofactor.totp import TOTP
+from callers import code, login, new_user, refused, step_now
 from policy_docs import allow, doc
 from raw_store import raw_database, secret_forms
 from sqlalchemy import select, update
 
-from a2c_iam.identity import CallContext, IdentityError, IdentityService, mfa, principal
+from a2c_iam.identity import CallContext, IdentityService, mfa, principal
 from a2c_iam.identity.tx import Tx
 from a2c_iam.store import schema as s
 
@@ -31,38 +29,8 @@ BAD_STS_CODE = "MultiFactorAuthentication failed with invalid MFA one time pass 
 # -- helpers ---------------------------------------------------------------------------------------
 
 
-def step_now() -> int:
-    return int(time.time()) // 30
-
-
-def code(seed: bytes, step: int) -> str:
-    """The code of ``step`` for a device whose ``Base32StringSeed`` is ``seed``."""
-    return TOTP(base64.b32decode(seed), 6, SHA1(), 30).generate(step * 30).decode()
-
-
 def other_than(*codes: str) -> str:
     return next(c for c in ("000000", "111111", "222222", "333333") if c not in codes)
-
-
-def refused(fn: Any, *args: Any, **kwargs: Any) -> IdentityError:
-    with pytest.raises(IdentityError) as info:
-        fn(*args, **kwargs)
-    return info.value
-
-
-def login(svc: IdentityService, key_id: str) -> CallContext:
-    record = svc.lookup_key(key_id)
-    assert record is not None
-    caller = svc.resolve(record)
-    return CallContext(caller.account_id, caller.arn, "req", caller)
-
-
-def new_user(call: Any, svc: IdentityService, name: str,
-             *statements: dict[str, Any]) -> CallContext:
-    call("CreateUser", UserName=name)
-    if statements:
-        call("PutUserPolicy", UserName=name, PolicyName="p", PolicyDocument=doc(*statements))
-    return login(svc, call("CreateAccessKey", UserName=name)["AccessKey"]["AccessKeyId"])
 
 
 def new_device(call: Any, name: str, **params: Any) -> tuple[str, bytes]:

@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from callers import login, new_user, refused
 from policy_docs import allow, doc
 from raw_store import raw_database, secret_forms
 from sqlalchemy import update
 
-from a2c_iam.identity import CallContext, IdentityError, IdentityService
+from a2c_iam.identity import CallContext, IdentityService
 from a2c_iam.store import schema as s
 
 
@@ -20,31 +21,10 @@ def trust(principal: Any, *actions: str, **extra: Any) -> str:
                 "Action": list(actions) or ["sts:AssumeRole"], **extra})
 
 
-def login(svc: IdentityService, key_id: str) -> CallContext:
-    record = svc.lookup_key(key_id)
-    assert record is not None
-    caller = svc.resolve(record)
-    return CallContext(caller.account_id, caller.arn, "req", caller)
-
-
-def new_user(call: Any, svc: IdentityService, name: str,
-             *statements: dict[str, Any]) -> CallContext:
-    call("CreateUser", UserName=name)
-    if statements:
-        call("PutUserPolicy", UserName=name, PolicyName="p", PolicyDocument=doc(*statements))
-    return login(svc, call("CreateAccessKey", UserName=name)["AccessKey"]["AccessKeyId"])
-
-
 def assume(svc: IdentityService, ctx: CallContext, role_arn: str, session: str = "s1",
            **params: Any) -> dict[str, Any]:
     return svc.invoke("sts", "AssumeRole",
                       {"RoleArn": role_arn, "RoleSessionName": session, **params}, ctx)
-
-
-def refused(fn: Any, *args: Any, **kwargs: Any) -> IdentityError:
-    with pytest.raises(IdentityError) as info:
-        fn(*args, **kwargs)
-    return info.value
 
 
 def role_arn(account: str, name: str, path: str = "/") -> str:
