@@ -20,14 +20,10 @@ from e2e_server import Served
 
 from a2c_iam.audit.sources import from_endpoint
 from a2c_iam.cli.main import main
+from a2c_iam.identity import reports
 
-HEADER = (
-    "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"
-    "password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,"
-    "access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,"
-    "access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,"
-    "access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,"
-    "cert_1_last_rotated,cert_2_active,cert_2_last_rotated")
+#: The columns are checked against AWS's list in tests/identity/test_credential_report.py.
+HEADER = ",".join(reports.COLUMNS)
 
 
 @pytest.fixture

@@ -257,6 +257,18 @@ def _packed_size(policy: str | None, arns: Sequence[str], tags: Mapping[str, str
     return max(1, math.ceil(100 * packed / PACKED_BUDGET))
 
 
+def _checked_packed_size(session_policy: str | None, arns: Sequence[str],
+                         tags: Mapping[str, str]) -> int | None:
+    """The packed size of what the session carries (None when it carries nothing);
+    ``PackedPolicyTooLarge`` over 100 per cent."""
+    if session_policy is None and not arns and not tags:
+        return None
+    packed = _packed_size(session_policy, arns, tags)
+    if packed > 100:
+        raise PackedPolicyTooLarge(_too_large(packed))
+    return packed
+
+
 def _evaluate(caller: ResolvedCaller, policies: PolicySet, action: str, role_arn: str,
               role_account: str, context: Mapping[str, Any]) -> None:
     decision = compile_policy_set(policies).authorize(
@@ -337,11 +349,7 @@ def assume_role(tx: Tx, role_arn: str, role_session_name: str,
     if source_identity is not None and inherited_identity is None:
         _evaluate(caller, policies, "sts:SetSourceIdentity", role_arn, role.account_id, context)
 
-    packed = None
-    if session_policy is not None or arns or new_tags:
-        packed = _packed_size(session_policy, arns, new_tags)
-        if packed > 100:
-            raise PackedPolicyTooLarge(_too_large(packed))
+    packed = _checked_packed_size(session_policy, arns, new_tags)
     _purge_expired(tx)
     identity = source_identity or inherited_identity
     credentials = _credentials(
@@ -434,11 +442,7 @@ def get_federation_token(tx: Tx, name: str, policy: str | None = None,
                 Request(caller.arn, action, arn, context, resource_account=account))
             if not decision.allowed:
                 raise AccessDenied(denied_message(caller.arn, action, arn, decision))
-    packed = None
-    if session_policy is not None or arns or new_tags:
-        packed = _packed_size(session_policy, arns, new_tags)
-        if packed > 100:
-            raise PackedPolicyTooLarge(_too_large(packed))
+    packed = _checked_packed_size(session_policy, arns, new_tags)
     _purge_expired(tx)
     credentials = _credentials(
         tx, account, tx.now + timedelta(seconds=duration), kind="federated",
