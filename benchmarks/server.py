@@ -33,6 +33,7 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlencode
 
 import boto3
@@ -71,8 +72,9 @@ class Server:
                  cwd: str) -> None:
         self.name = name
         self.port = port
+        self.log = open(os.path.join(cwd, f"{name}.log"), "wb")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+                                     stderr=self.log)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -82,12 +84,15 @@ class Server:
                 if getattr(exc, "code", None) is not None:
                     break  # an HTTP error answer: the server is up
                 if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"{name} did not start") from exc
+                    self.log.flush()
+                    tail = Path(self.log.name).read_text(errors="replace")[-2000:]
+                    raise SystemExit(f"{name} did not start:\n{tail}") from exc
                 time.sleep(0.1)
 
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=30)
+        self.log.close()
 
 
 def sign(port: int, service: str, action: str, params: dict[str, str],
