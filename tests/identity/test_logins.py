@@ -12,8 +12,9 @@ from policy_docs import allow, deny, doc
 from raw_store import raw_database, secret_forms
 from sqlalchemy import select
 
-from a2c_iam.identity import CallContext, IdentityService
-from a2c_iam.identity.logins import SYMBOLS, hash_password, verify_password
+from a2c_iam.identity import CallContext, IdentityService, attempts
+from a2c_iam.identity.attempts import AttemptLimiter
+from a2c_iam.identity.logins import SYMBOLS, TOO_MANY_ATTEMPTS, hash_password, verify_password
 from a2c_iam.store import schema as s
 
 GOOD = "Corr3ct-Horse"  # upper, lower, digit, symbol; 13 characters
@@ -386,6 +387,32 @@ def test_the_hash_is_salted_scrypt_and_verifies() -> None:
     assert not verify_password(GOOD, "plain")
     assert not verify_password(GOOD, "md5$1$1$1$AAAA$AAAA")
     assert len(first) <= 256  # the column's size
+
+
+@pytest.mark.parametrize("params", [
+    "3$8$1", "0$8$1", "-16384$8$1", "16384$0$1", "16384$8$0", str(2**20) + "$8$1",
+    "16384$32$1", "16384$8$16", "16384$8$x"])
+def test_a_tampered_hash_is_no_match_and_no_error(params: str) -> None:
+    """A stored hash with costs it was never issued with (a corrupted or tampered row) answers
+    "no match" at once: no exception (a 500), no multi-second or gigabyte check."""
+    _, _, _, _, salt, digest = hash_password(GOOD).split("$")
+    assert not verify_password(GOOD, f"scrypt${params}${salt}${digest}")
+
+
+def test_guessing_the_old_password_is_limited(svc: IdentityService, call: Any, account: Any,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Five wrong old passwords: ChangePassword answers LimitExceeded, the right one included,
+    until five minutes have passed; the password did not change."""
+    now = [1000.0]
+    monkeypatch.setattr(svc, "attempts", AttemptLimiter(clock=lambda: now[0]))
+    me = as_caller(svc, _self_service(call, svc, "gus", account))
+    for n in range(attempts.MAX_FAILURES):
+        err = refused(me, "ChangePassword", OldPassword=f"Wr0ng-{n}", NewPassword="N3w-password")
+        assert err.code == "InvalidUserType"
+    err = refused(me, "ChangePassword", OldPassword=GOOD, NewPassword="N3w-password")
+    assert (err.code, err.status, err.message) == ("LimitExceeded", 409, TOO_MANY_ATTEMPTS)
+    now[0] += attempts.WINDOW
+    me("ChangePassword", OldPassword=GOOD, NewPassword="N3w-password")
 
 
 def test_no_password_in_the_raw_database(backend: Any, svc: IdentityService, call: Any,

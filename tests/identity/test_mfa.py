@@ -18,7 +18,8 @@ from policy_docs import allow, doc
 from raw_store import raw_database, secret_forms
 from sqlalchemy import select, update
 
-from a2c_iam.identity import CallContext, IdentityService, mfa, principal
+from a2c_iam.identity import CallContext, IdentityService, attempts, mfa, principal
+from a2c_iam.identity.attempts import AttemptLimiter
 from a2c_iam.identity.tx import Tx
 from a2c_iam.store import schema as s
 
@@ -99,7 +100,18 @@ def test_create_virtual_device(call: Any, account: Any) -> None:
         2, 0, 0)
 
 
-def test_enable_needs_two_consecutive_codes(call: Any, account: Any) -> None:
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_enable_needs_two_consecutive_codes(svc: IdentityService, call: Any, account: Any,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr(svc, "attempts", AttemptLimiter(clock=clock))
     call("CreateUser", UserName="alice")
     serial, seed = new_device(call, "alice")
     now = step_now()
@@ -119,6 +131,8 @@ def test_enable_needs_two_consecutive_codes(call: Any, account: Any) -> None:
                   AuthenticationCode1="12345", AuthenticationCode2=c_now)
     assert err.code == "ValidationError"  # the model's six digits
     assert call("ListMFADevices", UserName="alice")["MFADevices"] == []
+    bad(c_prev, c_now)  # five wrong pairs: even the right one is refused for five minutes
+    clock.now += attempts.WINDOW
 
     enable(call, "alice", serial, seed)
     devices = call("ListMFADevices", UserName="alice")["MFADevices"]
@@ -186,10 +200,14 @@ def test_lists_get_and_paging(call: Any, account: Any) -> None:
     got = call("GetMFADevice", SerialNumber=assigned, UserName="carol")
     assert (got["UserName"], got["SerialNumber"]) == ("carol", assigned)
     assert got["EnableDate"] == mine["EnableDate"]
-    assert call("GetMFADevice", SerialNumber=assigned)["UserName"] == "carol"
-    for params in ({"SerialNumber": free}, {"SerialNumber": assigned, "UserName": "someone"}):
+    # Without a user name it is the caller's device that is asked for (root has none), and the
+    # call is authorised on the caller: nobody learns another user's device that way.
+    for params in ({"SerialNumber": free}, {"SerialNumber": assigned}):
         err = refused(call, "GetMFADevice", **params)
         assert (err.code, err.message) == ("NoSuchEntity", "MFA Device invalid for user.")
+    err = refused(call, "GetMFADevice", SerialNumber=assigned, UserName="someone")
+    assert (err.code, err.message) == ("NoSuchEntity", "The user with name someone cannot be "
+                                       "found.")
     assert call("ListMFADevices")["MFADevices"] == []  # the root user has none
     err = refused(call, "ListMFADevices", UserName="nobody")
     assert err.code == "NoSuchEntity"
@@ -439,6 +457,73 @@ def test_mfa_codes_sts_refuses(svc: IdentityService, call: Any, account: Any) ->
     call("DeactivateMFADevice", UserName="jack", SerialNumber=serial)
     forget_last_step(svc, serial)
     assert gst_refused(user, SerialNumber=serial, TokenCode=code(seed, now)) == BAD_STS_CODE
+
+
+def test_get_mfa_device_is_the_callers_own_without_a_user_name(svc: IdentityService,
+                                                                call: Any, account: Any) -> None:
+    """A user allowed GetMFADevice on itself only cannot read another user's device by leaving
+    the user name out."""
+    own = f"arn:aws:iam::{account.account_id}:user/${{aws:username}}"
+    alice = new_user(call, svc, "alice", allow("iam:GetMFADevice", resource=own))
+    call("CreateUser", UserName="bob")
+    serial, seed = new_device(call, "bob")
+    enable(call, "bob", serial, seed)
+    err = refused(svc.invoke, "iam", "GetMFADevice", {"SerialNumber": serial}, alice)
+    assert (err.code, err.message) == ("NoSuchEntity", "MFA Device invalid for user.")
+    err = refused(svc.invoke, "iam", "GetMFADevice",
+                  {"SerialNumber": serial, "UserName": "bob"}, alice)
+    assert err.code == "AccessDenied"
+    mine, my_seed = new_device(call, "alice")
+    enable(call, "alice", mine, my_seed)
+    got = svc.invoke("iam", "GetMFADevice", {"SerialNumber": mine}, alice)
+    assert (got["UserName"], got["SerialNumber"]) == ("alice", mine)
+
+
+def test_guessing_codes_locks_the_device_for_that_user(svc: IdentityService, call: Any,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Five wrong codes in GetSessionToken: the right one is refused too, with the same answer,
+    until five minutes have passed; another user's guesses at the device lock nothing for its
+    owner."""
+    clock = FakeClock()
+    monkeypatch.setattr(svc, "attempts", AttemptLimiter(clock=clock))
+    user = new_user(call, svc, "mia")
+    other = new_user(call, svc, "noah")
+    serial, seed = new_device(call, "mia")
+    last = enable(call, "mia", serial, seed)
+    right = code(seed, max(last, step_now()) + 1)
+    for _ in range(attempts.MAX_FAILURES):  # noah guesses: not his device, no effect on mia's
+        refused(svc.invoke, "sts", "GetSessionToken",
+                {"SerialNumber": serial, "TokenCode": other_than(right)}, other)
+    for _ in range(attempts.MAX_FAILURES):
+        err = refused(svc.invoke, "sts", "GetSessionToken",
+                      {"SerialNumber": serial, "TokenCode": other_than(right)}, user)
+        assert (err.code, err.message) == ("AccessDenied", BAD_STS_CODE)
+    err = refused(svc.invoke, "sts", "GetSessionToken",
+                  {"SerialNumber": serial, "TokenCode": right}, user)
+    assert (err.code, err.message) == ("AccessDenied", BAD_STS_CODE)
+    clock.now += attempts.WINDOW
+    proved = session_token(svc, user, SerialNumber=serial, TokenCode=right)
+    assert proved.caller is not None and proved.caller.session is not None
+    assert proved.caller.session.mfa_at is not None
+
+
+def test_a_serial_number_longer_than_other_calls_accept_is_refused(call: Any) -> None:
+    """Every call after CreateVirtualMFADevice names the device by a SerialNumber of at most 256
+    characters: a longer one would make a device nobody can enable or delete."""
+    err = refused(call, "CreateVirtualMFADevice", VirtualMFADeviceName="d", Path="/" + "p/" * 200)
+    assert err.code == "InvalidInput" and "at most 256" in err.message
+    assert call("ListVirtualMFADevices")["VirtualMFADevices"] == []
+
+
+def test_codes_are_not_echoed_in_validation_errors(svc: IdentityService, call: Any) -> None:
+    user = new_user(call, svc, "otto")
+    err = refused(svc.invoke, "sts", "GetSessionToken",
+                  {"SerialNumber": "arn:aws:iam::123456789012:mfa/x", "TokenCode": "6083879"},
+                  user)
+    assert err.code == "ValidationError" and "6083879" not in err.message
+    err = refused(call, "EnableMFADevice", UserName="otto", SerialNumber="x" * 9,
+                  AuthenticationCode1="1234567", AuthenticationCode2="123456")
+    assert err.code == "ValidationError" and "1234567" not in err.message
 
 
 def test_calling_user_manages_its_own_device(svc: IdentityService, call: Any) -> None:

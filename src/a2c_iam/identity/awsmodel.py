@@ -24,7 +24,7 @@ from typing import Any
 Shape = Mapping[str, Any]
 
 #: Shapes whose values are never echoed in an error message (sensitive, or checked elsewhere).
-_NOT_ECHOED = frozenset({"policyDocumentType"})
+_NOT_ECHOED = frozenset({"policyDocumentType", "authenticationCodeType", "tokenCodeType"})
 
 
 @cache

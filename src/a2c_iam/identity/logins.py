@@ -28,6 +28,11 @@ Password rules:
   ``IAMUserChangePassword`` managed policy is for). The grant is applied where calls are
   authorised (``authz``, through ``users_may_change_passwords``).
 
+Wrong old passwords are counted per user (``attempts``): after five within five minutes,
+``ChangePassword`` answers ``LimitExceeded`` until five minutes have passed, so a stolen access
+key cannot be used to guess the console password. A wrong old password costs one scrypt run
+and a right one two (the old one checked, the new one hashed), inside the write transaction.
+
 IAM texts used here, and how sure they are:
 
 - confirmed by IAM's own answers as quoted in public material: ``Login Profile for user NAME
@@ -71,6 +76,7 @@ from .entities import user_row
 from .errors import (
     EntityAlreadyExists,
     InvalidUserType,
+    LimitExceeded,
     NoSuchEntity,
     PasswordPolicyViolation,
     ValidationError,
@@ -100,6 +106,9 @@ POLICY_DEFAULTS: Mapping[str, Any] = {
 }
 
 VIOLATION = "Password does not conform to the account password policy."
+#: ``ChangePassword`` after too many wrong old passwords (``attempts``); the text is ours.
+TOO_MANY_ATTEMPTS = ("Too many failed attempts to change the password of this user; try again "
+                     "later.")
 
 
 # -- hashing ---------------------------------------------------------------------------------------
@@ -130,10 +139,15 @@ def verify_password(password: str, stored: str) -> bool:
         expected = base64.b64decode(digest_text, validate=True)
     except (ValueError, binascii.Error):
         return False
-    if kind != "scrypt" or not expected or n > 2**20 or r > 32 or p > 16:
+    # Only costs near the one issued (a tampered row must not make a check slow or raise).
+    if (kind != "scrypt" or not expected or len(expected) > 64 or not 2 <= n <= 2**16
+            or n & (n - 1) or not 1 <= r <= 16 or not 1 <= p <= 4):
         return False
-    got = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p,
-                         dklen=len(expected), maxmem=_maxmem(n, r))
+    try:
+        got = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p,
+                             dklen=len(expected), maxmem=_maxmem(n, r))
+    except (ValueError, MemoryError):
+        return False
     return hmac.compare_digest(got, expected)
 
 
@@ -346,11 +360,17 @@ def change_password(tx: Tx, old_password: str, new_password: str) -> dict[str, A
         raise InvalidUserType("Only IAM users can change their own password.")
     user = _user(tx, caller.name)
     row = _profile(tx, user)
+    subject = f"password:{user.id}"
+    if tx.attempts.locked(subject):
+        raise LimitExceeded(TOO_MANY_ATTEMPTS)
     if not verify_password(old_password, row.password_hash):
+        tx.attempts.failed(subject)
         raise InvalidUserType("The old password is incorrect.")
+    tx.attempts.succeeded(subject)
     policy = check_password(tx, new_password)
-    if (policy is not None and policy["PasswordReusePrevention"] > 0
-            and verify_password(new_password, row.password_hash)):
+    # The old password is the current one (just verified): reuse of it needs no second hash.
+    if policy is not None and policy["PasswordReusePrevention"] > 0 and (
+            hmac.compare_digest(new_password.encode("utf-8"), old_password.encode("utf-8"))):
         raise PasswordPolicyViolation(VIOLATION)
     tx.conn.execute(update(s.login_profiles).where(s.login_profiles.c.user_id == user.id).values(
         password_hash=hash_password(new_password), password_reset_required=False,

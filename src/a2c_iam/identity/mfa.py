@@ -24,6 +24,10 @@ Must deactivate first." and "Authentication code for device is not valid.". The 
 follow ``common.quota`` with the names ``MFADevicesPerUser`` (8, IAM's documented limit) and
 ``MFADevices`` (virtual devices per account: IAM's quota equals the user quota).
 
+Wrong codes are counted per device and user (``attempts``): after five within five minutes,
+every code for that pair is refused, right or wrong, with the same answer, until five minutes
+have passed; a million codes cannot be tried at the speed a check runs.
+
 ``ResyncMFADevice`` checks two consecutive codes and records the step; software devices run on
 the service's own clock, so there is no drift offset to store.
 """
@@ -51,6 +55,7 @@ from .errors import (
     DeleteConflict,
     EntityAlreadyExists,
     InvalidAuthenticationCode,
+    InvalidInput,
     NoSuchEntity,
     ValidationError,
 )
@@ -67,6 +72,8 @@ MFA_DEVICES_PER_USER = 8
 VIRTUAL_MFA_DEVICES_PER_ACCOUNT = USERS_PER_ACCOUNT
 #: The longest device name the store holds (``schema.NAME``); the model sets no maximum.
 MAX_NAME = 128
+#: The longest ``SerialNumber`` the model lets any other operation name (``serialNumberType``).
+MAX_SERIAL = 256
 
 _INVALID_CODE = "Authentication code for device is not valid."
 _IN_USE = "MFA Device is already in use."
@@ -130,17 +137,20 @@ def _well_formed(code: str) -> bool:
     return len(code) == DIGITS and code.isascii() and code.isdigit()
 
 
-def _consecutive(tx: Tx, row: Any, first: str, second: str) -> int:
+def _consecutive(tx: Tx, row: Any, user_id: str, first: str, second: str) -> int:
     """The step of ``second`` when ``first`` and ``second`` are codes of two consecutive steps,
-    the second within the window around now (and both newer than the last step accepted)."""
-    if not (_well_formed(first) and _well_formed(second)):
-        raise InvalidAuthenticationCode(_INVALID_CODE)
-    totp = _totp(tx, row)
-    now = current_step(tx.now)
-    for step in range(now - WINDOW, now + WINDOW + 1):
-        if (_fresh(row, step - 1) and _matches(totp, step - 1, first)
-                and _matches(totp, step, second)):
-            return step
+    the second within the window around now (and both newer than the last step accepted); a
+    failure counts against the device for this user (``attempts``)."""
+    subject = _subject(row.serial, user_id)
+    if not tx.attempts.locked(subject) and _well_formed(first) and _well_formed(second):
+        totp = _totp(tx, row)
+        now = current_step(tx.now)
+        for step in range(now - WINDOW, now + WINDOW + 1):
+            if (_fresh(row, step - 1) and _matches(totp, step - 1, first)
+                    and _matches(totp, step, second)):
+                tx.attempts.succeeded(subject)
+                return step
+        tx.attempts.failed(subject)
     raise InvalidAuthenticationCode(_INVALID_CODE)
 
 
@@ -160,19 +170,29 @@ def verify_code(tx: Tx, serial: str, user_id: str | None, code: str) -> bool:
     refused (a replay), and the step accepted is recorded. False for an unknown device, one that
     is not enabled for this user, or a malformed code.
     """
-    if user_id is None or not _well_formed(code):
+    if user_id is None:
+        return False
+    subject = _subject(serial, user_id)
+    if tx.attempts.locked(subject):
         return False
     row = tx.conn.execute(select(s.mfa_devices).where(
         s.mfa_devices.c.serial == serial, s.mfa_devices.c.account_id == tx.account_id,
         s.mfa_devices.c.user_id == user_id)).first()
-    if row is None:
-        return False
-    totp = _totp(tx, row)
-    now = current_step(tx.now)
-    for step in range(now - WINDOW, now + WINDOW + 1):
-        if _fresh(row, step) and _matches(totp, step, code):
-            return _accept(tx, serial, step)
+    if row is not None and _well_formed(code):
+        totp = _totp(tx, row)
+        now = current_step(tx.now)
+        for step in range(now - WINDOW, now + WINDOW + 1):
+            if _fresh(row, step) and _matches(totp, step, code) and _accept(tx, serial, step):
+                tx.attempts.succeeded(subject)
+                return True
+    tx.attempts.failed(subject)
     return False
+
+
+def _subject(serial: str, user_id: str) -> str:
+    """What failed guesses are counted against: one device as used by one user, so that nobody
+    can lock another user's device by guessing at it with their own credentials."""
+    return f"mfa:{serial}:{user_id}"
 
 
 # -- operations ------------------------------------------------------------------------------------
@@ -188,6 +208,10 @@ def create_virtual_mfa_device(tx: Tx, virtual_mfa_device_name: str, path: str | 
             f"than or equal to {MAX_NAME}")
     serial = ids.arn(tx.account_id, "mfa", path, virtual_mfa_device_name)
     set_target(tx, serial)
+    if len(serial) > MAX_SERIAL:  # every later call names the device by it, in at most 256
+        raise InvalidInput(f"The serial number of the device would have {len(serial)} "
+                           f"characters; at most {MAX_SERIAL} are allowed: use a shorter path "
+                           "or name.")
     devices = s.mfa_devices.c
     taken = tx.conn.execute(select(devices.serial).where(
         devices.account_id == tx.account_id, devices.path == path,
@@ -219,7 +243,7 @@ def enable_mfa_device(tx: Tx, user_name: str, serial_number: str, authentication
         raise EntityAlreadyExists(_IN_USE)
     if count(tx.conn, s.mfa_devices, s.mfa_devices.c.user_id == user.id) >= MFA_DEVICES_PER_USER:
         raise quota("MFADevicesPerUser", MFA_DEVICES_PER_USER)
-    step = _consecutive(tx, row, authentication_code1, authentication_code2)
+    step = _consecutive(tx, row, user.id, authentication_code1, authentication_code2)
     if not _accept(tx, row.serial, step, user_id=user.id, enabled_at=tx.now):
         raise InvalidAuthenticationCode(_INVALID_CODE)
     return {}
@@ -232,7 +256,7 @@ def resync_mfa_device(tx: Tx, user_name: str, serial_number: str, authentication
     row = _device(tx, serial_number)
     if row.user_id != user.id:
         raise NoSuchEntity(_NOT_THE_USERS)
-    step = _consecutive(tx, row, authentication_code1, authentication_code2)
+    step = _consecutive(tx, row, user.id, authentication_code1, authentication_code2)
     if not _accept(tx, row.serial, step):
         raise InvalidAuthenticationCode(_INVALID_CODE)
     return {}
@@ -261,14 +285,14 @@ def delete_virtual_mfa_device(tx: Tx, serial_number: str) -> dict[str, Any]:
 
 
 def get_mfa_device(tx: Tx, serial_number: str, user_name: str | None = None) -> dict[str, Any]:
-    """The device enabled for the user named (without a name: for whichever user it is)."""
+    """The device enabled for the user named, or for the calling user: IAM authorises the call
+    on that user, so a device of anyone else is not found."""
+    user = _user_of(tx, user_name)
+    set_target(tx, ids.root_arn(tx.account_id) if user is None else _user_arn(user))
     row = _device(tx, serial_number)
-    if row.user_id is None:
+    if user is None or row.user_id != user.id:
         raise NoSuchEntity(_NOT_THE_USERS)
-    owner = tx.conn.execute(select(s.users).where(s.users.c.id == row.user_id)).one()
-    if user_name is not None and owner.name_lower != user_name.lower():
-        raise NoSuchEntity(_NOT_THE_USERS)
-    return {"UserName": owner.name, "SerialNumber": row.serial, "EnableDate": row.enabled_at}
+    return {"UserName": user.name, "SerialNumber": row.serial, "EnableDate": row.enabled_at}
 
 
 def list_mfa_devices(tx: Tx, user_name: str | None = None, marker: str | None = None,

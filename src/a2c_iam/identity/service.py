@@ -36,6 +36,7 @@ from a2c_iam.store import schema as s
 from a2c_iam.store.errors import Conflict, StoreError, Unavailable
 
 from . import awsmodel, ids
+from .attempts import AttemptLimiter
 from .errors import (
     ConcurrentModification,
     EntityAlreadyExists,
@@ -118,6 +119,8 @@ class IdentityService:
         self._keys: dict[str, tuple[KeyRecord, int]] = {}
         self._callers: dict[str, tuple[ResolvedCaller, int]] = {}
         self._results: dict[tuple[Any, ...], tuple[int, Any]] = {}
+        #: Failed guesses of MFA codes and old passwords, counted across this service's calls.
+        self.attempts = AttemptLimiter()
         self._key_use: dict[str, float] = {}
         self._targets: Any = None  # authz.TargetCache, made on first use (authz is optional)
         with db.write() as conn:
@@ -225,7 +228,7 @@ class IdentityService:
                 return dict(render(hit, documents))
         try:
             with self._translated(), (self.db.write() if op.writes else self.db.read()) as conn:
-                tx = Tx(conn, ctx, now, self.cipher)
+                tx = Tx(conn, ctx, now, self.cipher, attempts=self.attempts)
                 result = None
                 if ctx.caller is not None:
                     self._authorize(conn, ctx, service, operation, params, context)

@@ -2,7 +2,8 @@
 
 A ``Tx`` is handed to each operation function: the open connection, the account, the caller, the
 clock reading for the whole operation (one ``now`` per operation, so every row it writes carries
-the same time) and the cipher. ``Tx.target`` is the ARN the audit event names.
+the same time), the cipher and the service's count of failed guesses (``attempts``).
+``Tx.target`` is the ARN the audit event names.
 
 ``lock_account`` is the first statement of every mutation: it bumps the account's generation
 (which invalidates cached caller resolutions) and, by updating the row, serialises the writers of
@@ -15,7 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
@@ -24,6 +25,7 @@ from sqlalchemy.engine import Connection
 
 from a2c_iam.store import schema as s
 
+from .attempts import AttemptLimiter
 from .errors import InvalidInput, NoSuchEntity
 from .model import CallContext, Page
 from .secrets import Cipher
@@ -41,6 +43,8 @@ class Tx:
     now: datetime
     cipher: Cipher
     target: str | None = None
+    #: Failed guesses of MFA codes and passwords (the service's own, shared by its calls).
+    attempts: AttemptLimiter = field(default_factory=AttemptLimiter)
 
     @property
     def account_id(self) -> str:
