@@ -137,6 +137,41 @@ def test_resource_tags_of_the_target(svc: IdentityService, call: Any) -> None:
     refused(svc, ctx, "GetRole", RoleName="prod")
 
 
+PROTECTED = {"StringEquals": {"aws:ResourceTag/protected": "true"}}
+
+
+def test_a_tag_based_deny_protects_managed_policies_and_mfa_devices(
+        svc: IdentityService, call: Any, account: Any) -> None:
+    """Entities named by ARN (a managed policy, an MFA device) are authorised with their tags,
+    as users and roles are: a deny on aws:ResourceTag holds for them too."""
+    acct = account.account_id
+    ctx = new_user(call, svc, "janitor",
+                   allow("iam:DeletePolicy", "iam:DeleteVirtualMFADevice", "iam:UntagMFADevice",
+                         "iam:UntagPolicy"),
+                   deny("iam:*", Condition=PROTECTED))
+    kept = call("CreatePolicy", PolicyName="kept", PolicyDocument=doc(allow("s3:GetObject")),
+                Tags=[{"Key": "protected", "Value": "true"}])["Policy"]["Arn"]
+    loose = call("CreatePolicy", PolicyName="loose",
+                 PolicyDocument=doc(allow("s3:GetObject")))["Policy"]["Arn"]
+    device = call("CreateVirtualMFADevice", VirtualMFADeviceName="vault",
+                  Tags=[{"Key": "protected", "Value": "true"}])["VirtualMFADevice"]["SerialNumber"]
+    spare = call("CreateVirtualMFADevice",
+                 VirtualMFADeviceName="spare")["VirtualMFADevice"]["SerialNumber"]
+    for operation, params, arn in (
+            ("DeletePolicy", {"PolicyArn": kept}, kept),
+            ("UntagPolicy", {"PolicyArn": kept, "TagKeys": ["protected"]}, kept),
+            ("UntagMFADevice", {"SerialNumber": device, "TagKeys": ["protected"]}, device),
+            ("DeleteVirtualMFADevice", {"SerialNumber": device}, device)):
+        err = refused(svc, ctx, operation, **params)
+        assert err.message == (
+            f"User: arn:aws:iam::{acct}:user/janitor is not authorized to perform: "
+            f"iam:{operation} on resource: {arn} with an explicit deny in an identity-based "
+            "policy")
+    svc.invoke("iam", "DeletePolicy", {"PolicyArn": loose}, ctx)
+    svc.invoke("iam", "DeleteVirtualMFADevice", {"SerialNumber": spare}, ctx)
+    assert call("GetPolicy", PolicyArn=kept)["Policy"]["Arn"] == kept
+
+
 def test_principal_tags_and_wire_context(svc: IdentityService, call: Any) -> None:
     statement = allow("iam:ListRoles", Condition={
         "StringEquals": {"aws:PrincipalTag/dept": "sec"},

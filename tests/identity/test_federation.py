@@ -76,6 +76,12 @@ def test_get_access_key_info_for_long_term_and_temporary_keys(svc: IdentityServi
     for key in (caller_of(asker).access_key_id, session["AccessKeyId"]):
         assert svc.invoke("sts", "GetAccessKeyInfo", {"AccessKeyId": key}, root) == {
             "Account": acct}
+    # GetSessionToken credentials call no STS operation but AssumeRole and GetCallerIdentity.
+    err = refused(svc.invoke, "sts", "GetAccessKeyInfo", {"AccessKeyId": account.access_key_id},
+                  login(svc, session["AccessKeyId"]))
+    assert (err.code, err.message) == (
+        "AccessDenied", f"User: arn:aws:iam::{acct}:user/asker is not authorized to perform: "
+        "sts:GetAccessKeyInfo on resource: *")
 
 
 def test_get_access_key_info_of_an_unknown_key_and_without_permission(

@@ -55,6 +55,7 @@ from a2c_iam.store import schema as s
 from . import ids
 from .errors import AccessDenied, InvalidClientTokenId
 from .logins import users_may_change_passwords
+from .mfa import tag_resource_id
 from .principal import ROOT, USER, ResolvedCaller
 from .tx import generation
 
@@ -227,6 +228,41 @@ def _read_entity(conn: Connection, account: str, kind: str, name: str, tags: boo
     return Target(ids.arn(account, kind, row.path, row.name), boundary, found_tags)
 
 
+_POLICY_ID_QUERY = select(s.policies.c.id).where(
+    s.policies.c.arn == bindparam("arn"), s.policies.c.account_id == bindparam("account"))
+_ACCOUNT_TAGS_QUERY = select(s.tags.c.key, s.tags.c.value).where(
+    s.tags.c.resource_id == bindparam("rid"), s.tags.c.account_id == bindparam("account"))
+
+
+def _by_arn(conn: Connection, account: str, kind: str, arn: str, tags: bool,
+            cache: TargetCache | None) -> Target:
+    """An entity the request names by its ARN (a managed policy, an MFA device), with its tags
+    when the caller's policies read ``aws:ResourceTag``/``iam:ResourceTag``: a tag-based deny
+    must see them as it does on users and roles."""
+    if not tags or arn == "*":
+        return Target(arn)
+    key = (account, f"{kind}-arn", arn, True)
+    if cache is not None:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+        gen = generation(conn, account)
+        target = Target(arn, None, _tags_by_arn(conn, account, kind, arn))
+        cache.put(key, gen, target)
+        return target
+    return Target(arn, None, _tags_by_arn(conn, account, kind, arn))
+
+
+def _tags_by_arn(conn: Connection, account: str, kind: str, arn: str) -> dict[str, str]:
+    if kind == "policy":
+        rid = conn.execute(_POLICY_ID_QUERY, {"arn": arn, "account": account}).scalar()
+    else:  # "mfa": a device has no IAM id; its tags are kept under a digest of its serial
+        rid = tag_resource_id(arn)
+    if rid is None:
+        return {}
+    return dict(conn.execute(_ACCOUNT_TAGS_QUERY, {"rid": rid, "account": account}).all())
+
+
 def _caller_target(caller: ResolvedCaller) -> Target:
     """The caller itself, for user operations that name no user."""
     if caller.kind == "user":
@@ -283,7 +319,8 @@ def target_of(conn: Connection, caller: ResolvedCaller, service: str, operation:
         if arn is None and operation == "CreatePolicy":
             arn = ids.arn(account, "policy", _param(params, "Path") or "/",
                           str(_param(params, "PolicyName")))
-        return Target(str(arn or "*"))
+            return Target(arn)
+        return _by_arn(conn, account, kind, str(arn or "*"), tags, cache)
     if kind in _TABLES:
         name = _param(params, _NAME_PARAMS[kind])
         if name is None:
@@ -300,7 +337,8 @@ def target_of(conn: Connection, caller: ResolvedCaller, service: str, operation:
         if operation == "CreateVirtualMFADevice":
             return Target(ids.arn(account, "mfa", _param(params, "Path") or "/",
                                   str(_param(params, "VirtualMFADeviceName"))))
-        return Target(str(_param(params, "SerialNumber") or "*"))
+        return _by_arn(conn, account, kind, str(_param(params, "SerialNumber") or "*"), tags,
+                       cache)
     if kind == "oidc-provider":
         return Target(str(_param(params, "OpenIDConnectProviderArn") or "*"))
     if kind == "saml-provider":
@@ -384,8 +422,8 @@ def _session_limits(caller: ResolvedCaller, service: str, operation: str,
     """What temporary credentials cannot do. No session may call ``GetFederationToken``. A
     federated user session may call no IAM operation and no STS operation but
     ``GetCallerIdentity`` (STS API Reference, GetFederationToken). Credentials from
-    ``GetSessionToken`` cannot call IAM unless the session was made with an MFA code (STS API
-    Reference, GetSessionToken), or ask for another session."""
+    ``GetSessionToken`` cannot call IAM unless the session was made with an MFA code, and in
+    STS only ``AssumeRole`` and ``GetCallerIdentity`` (STS API Reference, GetSessionToken)."""
     session = caller.session
     if session is None:
         return
@@ -406,6 +444,9 @@ def _session_limits(caller: ResolvedCaller, service: str, operation: str,
         raise InvalidClientTokenId("The security token included in the request is invalid.")
     if operation == "GetSessionToken":
         raise AccessDenied("Cannot call GetSessionToken with session credentials")
+    if service == "sts" and operation not in ("AssumeRole", "GetCallerIdentity"):
+        raise AccessDenied(denied_message(caller.arn, f"sts:{operation}",
+                                          _sts_target(operation, params).arn, None))
 
 
 def authorize(conn: Connection, caller: ResolvedCaller, service: str, operation: str,
