@@ -172,6 +172,26 @@ def test_a_tag_based_deny_protects_managed_policies_and_mfa_devices(
     assert call("GetPolicy", PolicyArn=kept)["Policy"]["Arn"] == kept
 
 
+def test_a_tag_based_deny_protects_identity_providers(svc: IdentityService, call: Any) -> None:
+    ctx = new_user(call, svc, "janitor", allow("iam:DeleteOpenIDConnectProvider",
+                                              "iam:DeleteSAMLProvider"),
+                   deny("iam:*", Condition=PROTECTED))
+    tag = [{"Key": "protected", "Value": "true"}]
+    oidc = call("CreateOpenIDConnectProvider", Url="https://token.actions.githubusercontent.com",
+                ClientIDList=["sts.amazonaws.com"], Tags=tag)["OpenIDConnectProviderArn"]
+    padding = "<!--" + "x" * 1000 + "-->"  # the model wants at least 1,000 characters
+    saml = call("CreateSAMLProvider", Name="corp", Tags=tag, SAMLMetadataDocument=(
+        f'<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" '
+        f'entityID="https://idp.example.com/">{padding}</EntityDescriptor>'))["SAMLProviderArn"]
+    for operation, params in (("DeleteOpenIDConnectProvider", {"OpenIDConnectProviderArn": oidc}),
+                              ("DeleteSAMLProvider", {"SAMLProviderArn": saml})):
+        err = refused(svc, ctx, operation, **params)
+        assert err.code == "AccessDenied" and err.message.endswith(
+            "with an explicit deny in an identity-based policy")
+    call("UntagOpenIDConnectProvider", OpenIDConnectProviderArn=oidc, TagKeys=["protected"])
+    svc.invoke("iam", "DeleteOpenIDConnectProvider", {"OpenIDConnectProviderArn": oidc}, ctx)
+
+
 def test_principal_tags_and_wire_context(svc: IdentityService, call: Any) -> None:
     statement = allow("iam:ListRoles", Condition={
         "StringEquals": {"aws:PrincipalTag/dept": "sec"},

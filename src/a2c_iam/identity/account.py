@@ -2,7 +2,8 @@
 
 An account has at most one alias, unique across every account of the store (in AWS, across all
 of AWS); creating a new one replaces the old. The summary reports counts and IAM's quotas;
-``AccountMFAEnabled`` stays 0, as the root user cannot have an MFA device here.
+``AccountMFAEnabled`` stays 0, as the root user cannot have an MFA device here; ``Providers``
+counts the account's OpenID Connect and SAML providers together.
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ def get_account_summary(tx: Tx) -> dict[str, Any]:
         "MFADevices": count(conn, s.mfa_devices, devices.account_id == account),
         "MFADevicesInUse": count(conn, s.mfa_devices, devices.account_id == account,
                                  devices.user_id.is_not(None)),
-        "Providers": 0,
+        "Providers": (count(conn, s.oidc_providers, s.oidc_providers.c.account_id == account)
+                      + count(conn, s.saml_providers, s.saml_providers.c.account_id == account)),
         "ServerCertificates": 0,
         "ServerCertificatesQuota": 20,
         "SigningCertificatesPerUserQuota": 2,

@@ -57,6 +57,7 @@ from .errors import AccessDenied, InvalidClientTokenId
 from .logins import users_may_change_passwords
 from .mfa import tag_resource_id
 from .principal import ROOT, USER, ResolvedCaller
+from .providers import oidc_arn, provider_id
 from .tx import generation
 
 ALLOWED = Decision(Outcome.ALLOWED)
@@ -236,9 +237,9 @@ _ACCOUNT_TAGS_QUERY = select(s.tags.c.key, s.tags.c.value).where(
 
 def _by_arn(conn: Connection, account: str, kind: str, arn: str, tags: bool,
             cache: TargetCache | None) -> Target:
-    """An entity the request names by its ARN (a managed policy, an MFA device), with its tags
-    when the caller's policies read ``aws:ResourceTag``/``iam:ResourceTag``: a tag-based deny
-    must see them as it does on users and roles."""
+    """An entity the request names by its ARN (a managed policy, an MFA device, an identity
+    provider), with its tags when the caller's policies read ``aws:ResourceTag`` or
+    ``iam:ResourceTag``: a tag-based deny must see them as it does on users and roles."""
     if not tags or arn == "*":
         return Target(arn)
     key = (account, f"{kind}-arn", arn, True)
@@ -256,8 +257,10 @@ def _by_arn(conn: Connection, account: str, kind: str, arn: str, tags: bool,
 def _tags_by_arn(conn: Connection, account: str, kind: str, arn: str) -> dict[str, str]:
     if kind == "policy":
         rid = conn.execute(_POLICY_ID_QUERY, {"arn": arn, "account": account}).scalar()
-    else:  # "mfa": a device has no IAM id; its tags are kept under a digest of its serial
+    elif kind == "mfa":  # a device has no IAM id; its tags are kept under a digest of its serial
         rid = tag_resource_id(arn)
+    else:  # an OIDC or SAML provider: its own row id
+        rid = provider_id(conn, account, arn)
     if rid is None:
         return {}
     return dict(conn.execute(_ACCOUNT_TAGS_QUERY, {"rid": rid, "account": account}).all())
@@ -340,9 +343,15 @@ def target_of(conn: Connection, caller: ResolvedCaller, service: str, operation:
         return _by_arn(conn, account, kind, str(_param(params, "SerialNumber") or "*"), tags,
                        cache)
     if kind == "oidc-provider":
-        return Target(str(_param(params, "OpenIDConnectProviderArn") or "*"))
+        if operation == "CreateOpenIDConnectProvider":
+            return Target(oidc_arn(account, str(_param(params, "Url"))))
+        return _by_arn(conn, account, kind, str(_param(params, "OpenIDConnectProviderArn") or "*"),
+                       tags, cache)
     if kind == "saml-provider":
-        return Target(str(_param(params, "SAMLProviderArn") or "*"))
+        if operation == "CreateSAMLProvider":
+            return Target(ids.arn(account, "saml-provider", "/", str(_param(params, "Name"))))
+        return _by_arn(conn, account, kind, str(_param(params, "SAMLProviderArn") or "*"), tags,
+                       cache)
     return Target("*")
 
 

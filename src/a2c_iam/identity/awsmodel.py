@@ -24,7 +24,8 @@ from typing import Any
 Shape = Mapping[str, Any]
 
 #: Shapes whose values are never echoed in an error message (sensitive, or checked elsewhere).
-_NOT_ECHOED = frozenset({"policyDocumentType", "authenticationCodeType", "tokenCodeType"})
+_NOT_ECHOED = frozenset({"policyDocumentType", "authenticationCodeType", "tokenCodeType",
+                         "SAMLMetadataDocumentType"})
 
 
 @cache

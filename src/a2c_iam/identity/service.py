@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 #: The operation modules of the service, by AWS service.
 MODULES: dict[str, tuple[str, ...]] = {
     "iam": ("users", "groups", "roles", "policies", "inline", "profiles", "keys", "tagging",
-            "account", "export", "simulation", "logins", "mfa", "reports"),
+            "account", "export", "simulation", "logins", "mfa", "reports", "providers"),
     "sts": ("sts",),
 }
 #: Operations that only read, though their names do not start with Get/List.
@@ -122,7 +122,7 @@ class IdentityService:
         #: Failed guesses of MFA codes and old passwords, counted across this service's calls.
         self.attempts = AttemptLimiter()
         self._key_use: dict[str, float] = {}
-        self._targets: Any = None  # authz.TargetCache, made on first use (authz is optional)
+        self._targets: Any = None  # authz.TargetCache, made on first use
         with db.write() as conn:
             from .managed import ensure_aws_managed
 

@@ -338,6 +338,37 @@ mfa_devices = Table(
     Index(None, "user_id"),
 )
 
+oidc_providers = Table(
+    "oidc_providers",
+    metadata,
+    # Its own id (``OIDC…``, the tags' ``resource_id``): a provider has no IAM id, and its ARN is
+    # too long for the tags' column.
+    Column("id", String(ID), primary_key=True),
+    _account(),
+    Column("url", String(255), nullable=False),  # as given, without https://: the ARN's name
+    # The URL as IAM compares it (host lower-cased, path as given): one provider per URL.
+    Column("url_key", String(255), nullable=False),
+    Column("client_ids", Text, nullable=False),  # JSON list, in the order added
+    Column("thumbprints", Text, nullable=False),  # JSON list of lower-case hex SHA-1 digests
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("account_id", "url_key"),
+)
+
+saml_providers = Table(
+    "saml_providers",
+    metadata,
+    # Its own id (``SAML…``): the tags' ``resource_id`` and GetSAMLProvider's SAMLProviderUUID.
+    Column("id", String(ID), primary_key=True),
+    _account(),
+    *_names(),
+    Column("metadata_document", Text, nullable=False),
+    # The metadata's validUntil, when it has one.
+    Column("valid_until", UTCDateTime, nullable=True),
+    Column("assertion_encryption_mode", String(16), nullable=True),  # Required | Allowed
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("account_id", "name_lower"),
+)
+
 audit_events = Table(
     "audit_events",
     metadata,
