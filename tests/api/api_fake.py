@@ -2,12 +2,17 @@
 
 It implements a handful of operations the way the contract says the real service does (AWS
 member names in and out, errors as identity errors), so the app's own behaviour — signing,
-routing, serialisation, error mapping — is tested without a database.
+routing, serialisation, error mapping — is tested without a database. Like the real service
+under ``inline()``, it gives way (``WouldBlock``) to a write before doing anything, as if a write
+always had to reach the database; ``threads`` records where each call ran.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +20,7 @@ from typing import Any
 from a2c_iam.identity.errors import AccessDenied, EntityAlreadyExists, NoSuchEntity
 from a2c_iam.identity.model import CallContext
 from a2c_iam.policy.request import Decision, Outcome
+from a2c_iam.store.errors import WouldBlock
 
 ACCOUNT = "123456789012"
 ROOT_ID = "AKIAFAKEROOT00000001"
@@ -22,6 +28,7 @@ ROOT_SECRET = "rootsecret/rootsecret/rootsecret/rootsec"
 LIMITED_ID = "AKIAFAKELIMITED00001"
 LIMITED_SECRET = "limitedsecret/limitedsecret/limitedsecr"
 BROKEN_OPERATION = "TagUser"
+_INLINE: ContextVar[bool] = ContextVar("fake_inline", default=False)
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,15 @@ class FakeBackend:
         self.keys = {ROOT_ID: Key(ROOT_ID, ROOT_SECRET), LIMITED_ID: Key(LIMITED_ID, LIMITED_SECRET)}
         self.users: dict[str, dict[str, Any]] = {}
         self.calls: list[tuple[str, str, dict[str, Any], Mapping[str, Any]]] = []
+        self.threads: list[tuple[str, str]] = []
+
+    @contextmanager
+    def inline(self) -> Iterator[None]:
+        token = _INLINE.set(True)
+        try:
+            yield
+        finally:
+            _INLINE.reset(token)
 
     def lookup_key(self, access_key_id: str) -> Key | None:
         return self.keys.get(access_key_id)
@@ -66,7 +82,10 @@ class FakeBackend:
 
     def invoke(self, service: str, operation: str, params: dict[str, Any], ctx: CallContext,
                context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        if _INLINE.get() and not operation.startswith(("Get", "List")):
+            raise WouldBlock
         self.calls.append((service, operation, params, dict(context or {})))
+        self.threads.append((operation, threading.current_thread().name))
         caller = ctx.caller
         assert caller is not None
         if caller.kind != "root" and operation not in ("GetUser", "GetCallerIdentity"):

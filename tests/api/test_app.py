@@ -66,6 +66,20 @@ def test_create_get_list_delete(server) -> None:  # type: ignore[no-untyped-def]
     assert exc.value.response["Error"]["Type"] == "Sender"
 
 
+def test_a_read_is_answered_on_the_loop_and_a_write_in_a_thread_once(server) -> None:  # type: ignore[no-untyped-def]
+    srv, backend, _ = server
+    iam = client(srv)
+    before = len(backend.threads)
+    iam.create_user(UserName="threaded")
+    iam.get_user(UserName="threaded")
+    ran = backend.threads[before:]
+    # The write gave way before it did anything: it ran once, in the pool, not on the loop.
+    assert [op for op, _ in ran] == ["CreateUser", "GetUser"]
+    assert ran[0][1] != srv.thread.name
+    assert ran[1][1] == srv.thread.name
+    iam.delete_user(UserName="threaded")
+
+
 def test_paginator_walks_every_page(server) -> None:  # type: ignore[no-untyped-def]
     srv, backend, _ = server
     iam = client(srv)

@@ -137,8 +137,7 @@ def _serve(svc: object, args: argparse.Namespace, accounts: list[str]) -> int:
     uvicorn_log = logging.getLogger("uvicorn.error")
     uvicorn_log.addHandler(handler)
     uvicorn_log.setLevel(logging.WARNING)
-    threaded = svc.db.dialect != "sqlite"  # type: ignore[attr-defined]
-    app = create_app(svc, threaded=threaded)  # type: ignore[arg-type]
+    app = create_app(svc)  # type: ignore[arg-type]
     server = uvicorn.Server(config(app, args.host, args.port,
                                    trusted_proxies=args.trusted_proxy))
     err(f"a2c-iam serve: IAM and STS on http://{args.host}:{args.port} "

@@ -22,6 +22,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -257,6 +258,12 @@ class IdentityService:
         """``invoke`` for Python callers: PascalCase params as keywords, documents decoded."""
         return self.invoke(service, operation, params, ctx, documents="object")
 
+    def inline(self) -> AbstractContextManager[None]:
+        """A block that must not wait on the database (the server's event loop): a call that
+        would reach it raises ``WouldBlock`` before it changes anything, to be made again where
+        it may wait. A call answered from this service's caches completes inside it."""
+        return self.db.no_io()
+
     def context(self, account_id: str, caller_arn: str | None = None) -> CallContext:
         """A root context for setup code and tests (no authorisation)."""
         return CallContext(account_id, caller_arn or ids.root_arn(account_id), _request_id())
@@ -373,7 +380,6 @@ class IdentityService:
         clock = time.monotonic()
         if clock - self._key_use.get(key_id, -KEY_USE_INTERVAL) < KEY_USE_INTERVAL:
             return
-        self._key_use[key_id] = clock
         region = (context or {}).get("aws:RequestedRegion")
         try:
             with self.db.write() as conn:
@@ -382,6 +388,9 @@ class IdentityService:
                     last_used_region=region if isinstance(region, str) else None))
         except StoreError:
             pass  # a missed last-use record must not fail the request it describes
+        # Only once the write ran: under ``inline`` it raises WouldBlock, and the request, run
+        # again in a thread, must record the use then.
+        self._key_use[key_id] = clock
 
     def _cache_key(self, op: Operation, ctx: CallContext, kwargs: Mapping[str, Any],
                    ) -> tuple[Any, ...] | None:

@@ -9,7 +9,7 @@ Imports nothing from the layers above it. Public surface::
 
 from . import schema
 from .database import DEFAULT_URL, Database, connect, insert_ignore
-from .errors import Conflict, SchemaMismatch, StoreError, Unavailable
+from .errors import Conflict, SchemaMismatch, StoreError, Unavailable, WouldBlock
 from .migrate import SchemaStatus, check, head_revision, open_database, status, upgrade
 
 __all__ = [
@@ -28,4 +28,5 @@ __all__ = [
     "schema",
     "status",
     "upgrade",
+    "WouldBlock",
 ]

@@ -18,6 +18,12 @@ The identity layer runs every operation in one transaction from ``Database.write
 
 Driver errors are converted at this boundary: constraint violations to ``Conflict``, lost or
 locked databases to ``Unavailable``.
+
+``no_io()`` marks a block that must not wait on the database — the server's event loop, trying
+a request before handing it to a thread: inside it the first statement (or a connection the pool
+would have to open) raises ``WouldBlock`` instead of running. Opening and ending a transaction
+that ran no statement costs no round trip (the drivers begin lazily), so work answered from
+the service's caches completes there.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import sqlite3
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +45,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from .errors import Conflict, StoreError, Unavailable
+from .errors import Conflict, StoreError, Unavailable, WouldBlock
 
 #: A SQLite file in the working directory (DESIGN.md, ``a2c-iam serve``).
 DEFAULT_URL = "sqlite:///a2c-iam.db"
@@ -49,6 +56,8 @@ BUSY_TIMEOUT_MS = 30_000
 SCHEMA_LOCK = 0x0A2C5C4E
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _READ = "a2c_read_only"
+#: Set inside ``Database.no_io()``: statements raise ``WouldBlock`` instead of running.
+_NO_IO: ContextVar[bool] = ContextVar("a2c_iam_store_no_io", default=False)
 
 
 class Database:
@@ -57,6 +66,7 @@ class Database:
     def __init__(self, engine: Engine, schema: str | None = None) -> None:
         self.engine = engine
         self.schema = schema
+        event.listen(engine, "before_cursor_execute", _refuse_under_no_io)
 
     @property
     def dialect(self) -> str:
@@ -77,20 +87,43 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """One read-write transaction: committed when the block ends, rolled back on any error."""
+        self._may_check_out()
         with _translated(), self.engine.begin() as conn:
             yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """One read transaction (a consistent snapshot on SQLite; READ COMMITTED on PostgreSQL)."""
+        self._may_check_out()
         with _translated(), self.engine.connect() as conn:
             conn.execution_options(**{_READ: True})
             with conn.begin():
                 yield conn
 
+    @contextmanager
+    def no_io(self) -> Iterator[None]:
+        """A block in which reaching the database raises ``WouldBlock`` (see the module doc)."""
+        token = _NO_IO.set(True)
+        try:
+            yield
+        finally:
+            _NO_IO.reset(token)
+
+    def _may_check_out(self) -> None:
+        """Under ``no_io``, refuse a checkout that would open a new connection."""
+        if _NO_IO.get():
+            idle = getattr(self.engine.pool, "checkedin", None)
+            if idle is not None and idle() == 0:
+                raise WouldBlock
+
     def dispose(self) -> None:
         """Close every pooled connection (call before a process exits or forks)."""
         self.engine.dispose()
+
+
+def _refuse_under_no_io(*_: Any) -> None:
+    if _NO_IO.get():
+        raise WouldBlock
 
 
 @contextmanager
