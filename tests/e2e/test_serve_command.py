@@ -13,6 +13,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from a2c_iam.api.server import free_port
 
 
@@ -134,6 +136,14 @@ def test_a_busy_port_is_an_error_not_a_traceback(tmp_path: Path) -> None:
                       env=clean_env(tmp_path))
     assert ran.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in ran.stderr and "Traceback" not in ran.stderr
+
+
+@pytest.mark.parametrize("db", ["sqlite:///:memory:", "sqlite://"])
+def test_an_in_memory_database_is_refused(tmp_path: Path, db: str) -> None:
+    ran = a2c_iam("serve", "--db", db, "--no-access-log", cwd=tmp_path, env=clean_env(tmp_path))
+    assert ran.returncode == 2
+    assert "not an in-memory SQLite database" in ran.stderr and "Traceback" not in ran.stderr
+    assert not list(tmp_path.glob("*.db"))
 
 
 def test_account_export_and_import_round_trip(tmp_path: Path) -> None:

@@ -2,8 +2,10 @@
 
 Inside it, a call that would run a statement raises ``WouldBlock`` before anything changes, and
 the same call made afterwards (as the server makes it, in a thread) runs once. A read answered
-from the caches completes inside it, on both databases (``serve`` tries only on PostgreSQL:
-over SQLite every request runs on the event loop anyway).
+from the caches completes inside it, on both databases; ``serve`` tries every request so.
+
+The generation cache behind those answers learns a write's generation only once the write has
+committed, and never goes back to an older one read meanwhile.
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ def test_an_uncached_read_gives_way_and_a_cached_one_completes(
     with svc.inline():
         again = svc.invoke("iam", "GetUser", {"UserName": "target"}, ctx)
     assert again == first
-    # Still authorised inline. A refusal is written to the audit trail, so it gives way, and is
-    # refused when made again.
+    # Still authorised inline. This refusal needs the store (the target's path, for the
+    # caller's decision), so it gives way, and is refused when made again.
     nobody = new_user(call, svc, "nobody")
     with pytest.raises(WouldBlock), svc.inline():
         svc.invoke("iam", "GetUser", {"UserName": "target"}, nobody)
@@ -64,3 +66,24 @@ def test_the_key_use_is_recorded_when_the_call_is_made_again(
     assert call("GetAccessKeyLastUsed", AccessKeyId=key)["AccessKeyLastUsed"]["Region"] == "eu-west-1"
     svc.invoke("iam", "GetUser", params, ctx, {"aws:RequestedRegion": "ap-south-1"})
     assert call("GetAccessKeyLastUsed", AccessKeyId=key)["AccessKeyLastUsed"]["Region"] == "ap-south-1"
+
+
+def test_a_rolled_back_write_teaches_no_generation(svc: IdentityService, call: Any,
+                                                   account: Any) -> None:
+    from a2c_iam.identity.tx import generation
+
+    call("CreateUser", UserName="bob")
+    with pytest.raises(IdentityError):
+        call("CreateUser", UserName="BOB")  # EntityAlreadyExists, after the account was locked
+    with svc.db.read() as conn:
+        stored = generation(conn, account.account_id)
+    assert svc._generations[account.account_id][0] == stored  # noqa: SLF001
+
+
+def test_a_generation_read_before_a_write_committed_is_not_learned(
+        svc: IdentityService, call: Any, account: Any) -> None:
+    acct = account.account_id
+    call("CreateUser", UserName="bob")
+    now = svc._generations[acct][0]  # noqa: SLF001 - learned from the committed write
+    svc._learn(acct, now - 1)  # noqa: SLF001 - what a re-read that raced the write would teach
+    assert svc._generations[acct][0] == now  # noqa: SLF001

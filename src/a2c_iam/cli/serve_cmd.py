@@ -78,9 +78,27 @@ def _root_key(args: argparse.Namespace) -> tuple[str, str] | None:
     return (args.root_access_key_id, secret) if args.root_access_key_id and secret else None
 
 
+def _not_in_memory(url: str | None) -> None:
+    """An in-memory SQLite database belongs to one connection, and the server runs its
+    requests on several (a thread each), each of which would see an empty database of its own."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url) if url else None
+    except ArgumentError:
+        return  # the store says what is wrong with it
+    if parsed is not None and parsed.get_backend_name() == "sqlite" and (
+            parsed.database in (None, "", ":memory:") or "mode=memory" in str(parsed)):
+        raise InputError("serve needs a database file or PostgreSQL, not an in-memory SQLite "
+                         "database (each connection would see its own empty one): give "
+                         "--db sqlite:///PATH")
+
+
 def run(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise InputError(f"--port must be between 1 and 65535, not {args.port}")
+    _not_in_memory(args.db)
     root_key = _root_key(args)
     from ..identity.errors import IdentityError
     from ..identity.service import IdentityService

@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection
 
 from a2c_iam.store import Database, insert_ignore, open_database
 from a2c_iam.store import schema as s
-from a2c_iam.store.errors import Conflict, StoreError, Unavailable
+from a2c_iam.store.errors import Conflict, StoreError, Unavailable, WouldBlock
 
 from . import awsmodel, ids
 from .attempts import AttemptLimiter
@@ -183,7 +183,7 @@ class IdentityService:
             if details is not None:
                 from .export import import_details
 
-                self._bump(conn, account)
+                lock_account(conn, account)
                 import_details(tx, details)
                 _audit(tx, "ImportAuthorizationDetails", "Success", ids.root_arn(account))
         return NewAccount(account, key_id, secret)
@@ -227,6 +227,7 @@ class IdentityService:
                         lazy.close()
                     self._note_key_use(ctx.caller, service, context, now)
                 return dict(render(hit, documents))
+        bumped = None
         try:
             with self._translated(), (self.db.write() if op.writes else self.db.read()) as conn:
                 tx = Tx(conn, ctx, now, self.cipher, attempts=self.attempts)
@@ -237,7 +238,7 @@ class IdentityService:
                 if result is not None:
                     pass  # authorised, and the answer is known
                 elif op.writes:
-                    self._bump(conn, ctx.account_id)
+                    bumped = lock_account(conn, ctx.account_id)
                     result = op.fn(tx, **kwargs)
                     _audit(tx, operation, "Success", tx.target)
                 elif cache_key is not None:
@@ -250,6 +251,8 @@ class IdentityService:
             if op.writes:
                 self._audit_failure(ctx, operation, exc.code, now)
             raise
+        if bumped is not None:
+            self._learn(ctx.account_id, bumped)  # committed: this process sees its write at once
         if ctx.caller is not None:
             self._note_key_use(ctx.caller, service, context, now)
         return dict(render(result, documents))
@@ -282,10 +285,11 @@ class IdentityService:
 
         ctx = self.context(account_id)
         with self._translated(), self.db.write() as conn:
-            self._bump(conn, account_id)
+            bumped = lock_account(conn, account_id)
             tx = Tx(conn, ctx, datetime.now(UTC), self.cipher)
             import_details(tx, details)
             _audit(tx, "ImportAuthorizationDetails", "Success", ids.root_arn(account_id))
+        self._learn(account_id, bumped)
 
     # -- principals (6b's principal module) --------------------------------------------------------
 
@@ -298,7 +302,11 @@ class IdentityService:
             record: KeyRecord | None = principal.lookup_key(conn, self.cipher, access_key_id)
             if record is not None:
                 gen = generation(conn, record.account_id)
-                self._keys[access_key_id] = (record, gen)
+                # The account is known only from the key, so the generation is read after it:
+                # on PostgreSQL (READ COMMITTED) a write may commit in between. Cached only if
+                # the key reads the same after the generation, so never as newer than it is.
+                if principal.lookup_key(conn, self.cipher, access_key_id) == record:
+                    self._keys[access_key_id] = (record, gen)
         return record
 
     def resolve(self, key: KeyRecord) -> ResolvedCaller:
@@ -380,6 +388,7 @@ class IdentityService:
         clock = time.monotonic()
         if clock - self._key_use.get(key_id, -KEY_USE_INTERVAL) < KEY_USE_INTERVAL:
             return
+        self._key_use[key_id] = clock  # before the write: concurrent calls do not all write
         region = (context or {}).get("aws:RequestedRegion")
         try:
             with self.db.write() as conn:
@@ -388,9 +397,10 @@ class IdentityService:
                     last_used_region=region if isinstance(region, str) else None))
         except StoreError:
             pass  # a missed last-use record must not fail the request it describes
-        # Only once the write ran: under ``inline`` it raises WouldBlock, and the request, run
-        # again in a thread, must record the use then.
-        self._key_use[key_id] = clock
+        except WouldBlock:
+            # Under ``inline``: the call is made again in a thread, and must record the use then.
+            self._key_use.pop(key_id, None)
+            raise
 
     def _cache_key(self, op: Operation, ctx: CallContext, kwargs: Mapping[str, Any],
                    ) -> tuple[Any, ...] | None:
@@ -419,20 +429,26 @@ class IdentityService:
         authz.authorize(conn, ctx.caller, service, operation, params, dict(context or {}),
                         self._targets)
 
-    def _bump(self, conn: Connection, account_id: str) -> None:
-        gen = lock_account(conn, account_id)
-        # Known before commit: a failed write only makes the cache re-check once more.
-        self._generations[account_id] = (gen, time.monotonic())
+    def _learn(self, account_id: str, gen: int) -> None:
+        """Know that ``account_id`` is at ``gen`` (read, or committed here) as of now.
+
+        Generations only grow: a value read before another thread's write committed is older
+        than what that write taught, and is not learned (the entry stays due for a re-read).
+        A write teaches its generation only once committed, so a rolled-back one teaches none.
+        """
+        with self._lock:
+            known = self._generations.get(account_id)
+            if known is None or gen >= known[0]:
+                self._generations[account_id] = (gen, time.monotonic())
 
     def _generation(self, account_id: str) -> int:
         known = self._generations.get(account_id)
-        now = time.monotonic()
-        if known is not None and now - known[1] < GENERATION_TTL:
+        if known is not None and time.monotonic() - known[1] < GENERATION_TTL:
             return known[0]
         with self._translated(), self.db.read() as conn:
             gen = generation(conn, account_id)
-        self._generations[account_id] = (gen, now)
-        return gen
+        self._learn(account_id, gen)
+        return max(gen, self._generations[account_id][0])
 
     def _audit_failure(self, ctx: CallContext, operation: str, code: str, now: datetime) -> None:
         try:

@@ -20,10 +20,10 @@ Driver errors are converted at this boundary: constraint violations to ``Conflic
 locked databases to ``Unavailable``.
 
 ``no_io()`` marks a block that must not wait on the database — the server's event loop, trying
-a request before handing it to a thread: inside it the first statement (or a connection the pool
-would have to open) raises ``WouldBlock`` instead of running. Opening and ending a transaction
-that ran no statement costs no round trip (the drivers begin lazily), so work answered from
-the service's caches completes there.
+a request before handing it to a thread: inside it, opening a transaction (or running any
+statement, on whatever path) raises ``WouldBlock`` before anything reaches the database; not even
+the pool's pre-ping or a reconnect runs. Work answered from the service's caches opens none, so it
+completes there.
 """
 
 from __future__ import annotations
@@ -109,12 +109,11 @@ class Database:
         finally:
             _NO_IO.reset(token)
 
-    def _may_check_out(self) -> None:
-        """Under ``no_io``, refuse a checkout that would open a new connection."""
+    @staticmethod
+    def _may_check_out() -> None:
+        """Under ``no_io``, refuse before the pool is touched (a checkout may ping or connect)."""
         if _NO_IO.get():
-            idle = getattr(self.engine.pool, "checkedin", None)
-            if idle is not None and idle() == 0:
-                raise WouldBlock
+            raise WouldBlock
 
     def dispose(self) -> None:
         """Close every pooled connection (call before a process exits or forks)."""
