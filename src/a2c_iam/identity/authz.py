@@ -331,6 +331,8 @@ def target_of(conn: Connection, caller: ResolvedCaller, service: str, operation:
                 key_id = _param(params, "AccessKeyId")
                 if operation == "GetAccessKeyLastUsed" and key_id is not None:
                     return _key_owner(conn, caller, str(key_id), tags, cache)
+                if operation == "ListServiceSpecificCredentials" and _param(params, "AllUsers"):
+                    return Target(f"arn:aws:iam::{account}:user/*")  # every user's
                 return _caller_target(caller)
             return Target("*")
         if operation in _CREATES:

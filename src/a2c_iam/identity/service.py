@@ -58,7 +58,8 @@ if TYPE_CHECKING:
 #: The operation modules of the service, by AWS service.
 MODULES: dict[str, tuple[str, ...]] = {
     "iam": ("users", "groups", "roles", "policies", "inline", "profiles", "keys", "tagging",
-            "account", "export", "simulation", "logins", "mfa", "reports", "providers"),
+            "account", "export", "simulation", "logins", "mfa", "reports", "providers",
+            "ssh_keys", "service_credentials"),
     "sts": ("sts",),
 }
 #: Operations that only read, though their names do not start with Get/List.

@@ -1,8 +1,9 @@
 """IAM users: create, read, rename, delete, list, and their permissions boundary.
 
 A user can be deleted only when nothing hangs off it any more (a console password, access keys,
-MFA devices, inline and attached policies, group memberships): IAM refuses with ``DeleteConflict``
-and names the first kind of dependent it finds, so that the caller knows what to remove.
+MFA devices, inline and attached policies, group memberships, SSH public keys, service-specific
+credentials): IAM refuses with ``DeleteConflict`` and names the first kind of dependent it finds,
+so that the caller knows what to remove.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ _DEPENDENTS = (
     (s.inline_policies, "Cannot delete entity, must delete policies first."),
     (s.attachments, "Cannot delete entity, must detach all policies first."),
     (s.group_members, "Cannot delete entity, must remove users from group first."),
+    # SSH public keys and service-specific credentials: IAM's generic text for them (as
+    # reported by tools that delete users, e.g. aws-nuke), last as their place is not known.
+    (s.ssh_public_keys, "Cannot delete entity, must remove referenced objects first."),
+    (s.service_specific_credentials, "Cannot delete entity, must remove referenced objects first."),
 )
 
 

@@ -15,7 +15,8 @@ Design rules the identity layer relies on:
 - Links that may hang off a user, a group or a role (inline policies, attachments) have one
   nullable foreign key per owner and a check that exactly one is set, so the database itself
   refuses an orphan or a dangling reference.
-- Secrets (``access_keys.secret``, ``sessions.secret``/``token``) are AES-GCM ciphertexts.
+- Secrets (``access_keys.secret``, ``sessions.secret``/``token``,
+  ``service_specific_credentials.password``) are AES-GCM ciphertexts.
 - Times are stored as UTC without a zone (SQLite has none) and come back zone-aware.
 """
 
@@ -367,6 +368,33 @@ saml_providers = Table(
     Column("assertion_encryption_mode", String(16), nullable=True),  # Required | Allowed
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("account_id", "name_lower"),
+)
+
+ssh_public_keys = Table(
+    "ssh_public_keys",
+    metadata,
+    Column("id", String(ID), primary_key=True),  # the APKA… SSHPublicKeyId
+    _account(),
+    _ref("users", "user_id", nullable=False),
+    Column("body", Text, nullable=False),  # as uploaded: OpenSSH ssh-rsa or PEM
+    # Lower-case hexadecimal MD5 of the key (colon-separated): one upload of a key per user.
+    Column("fingerprint", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("uploaded_at", UTCDateTime, nullable=False),
+    UniqueConstraint("user_id", "fingerprint"),
+)
+
+service_specific_credentials = Table(
+    "service_specific_credentials",
+    metadata,
+    Column("id", String(ID), primary_key=True),  # the ACCA… ServiceSpecificCredentialId
+    _account(),
+    _ref("users", "user_id", nullable=False),
+    Column("service_name", String(64), nullable=False),  # codecommit.amazonaws.com, …
+    Column("password", LargeBinary, nullable=False),  # AES-GCM ciphertext
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "user_id"),
 )
 
 audit_events = Table(
