@@ -231,3 +231,63 @@ def test_no_password_in_the_raw_database(backend: Any, svc: IdentityService, acc
     for password in passwords:
         for form in secret_forms(password):
             assert form not in raw
+
+
+_SERVICE_KEY = "iam:ServiceSpecificCredentialServiceName"
+
+
+def test_a_policy_can_limit_the_service(call: Any, account: Any, svc: IdentityService) -> None:
+    """``iam:ServiceSpecificCredentialServiceName``: the service asked for on create, the
+    credential's own service on reset, update and delete."""
+    only_git = {"StringEquals": {_SERVICE_KEY: "codecommit.amazonaws.com"}}
+    user = new_user(call, svc, "dev",
+                    allow("iam:CreateServiceSpecificCredential", Condition=only_git),
+                    allow("iam:ListServiceSpecificCredentials"),
+                    allow("iam:ResetServiceSpecificCredential",
+                          "iam:UpdateServiceSpecificCredential",
+                          "iam:DeleteServiceSpecificCredential", Condition=only_git))
+    git = svc.run("iam", "CreateServiceSpecificCredential", user, UserName="dev",
+                  ServiceName="codecommit.amazonaws.com")["ServiceSpecificCredential"]
+    err = refused(svc.run, "iam", "CreateServiceSpecificCredential", user, UserName="dev",
+                  ServiceName="cassandra.amazonaws.com")
+    assert err.code == "AccessDenied" and "iam:CreateServiceSpecificCredential" in err.message
+    # A Keyspaces credential made by the administrator: the user's grant does not reach it.
+    keyspaces = call("CreateServiceSpecificCredential", UserName="dev",
+                     ServiceName="cassandra.amazonaws.com")["ServiceSpecificCredential"]
+    for operation, extra in (("ResetServiceSpecificCredential", {}),
+                             ("UpdateServiceSpecificCredential", {"Status": "Inactive"}),
+                             ("DeleteServiceSpecificCredential", {})):
+        mine = {"UserName": "dev", "ServiceSpecificCredentialId": git[
+            "ServiceSpecificCredentialId"], **extra}
+        theirs = {**mine, "ServiceSpecificCredentialId": keyspaces["ServiceSpecificCredentialId"]}
+        assert refused(svc.run, "iam", operation, user, **theirs).code == "AccessDenied"
+        svc.run("iam", operation, user, **mine)
+    left = call("ListServiceSpecificCredentials", UserName="dev")["ServiceSpecificCredentials"]
+    assert [c["ServiceName"] for c in left] == ["cassandra.amazonaws.com"]
+    assert left[0]["Status"] == "Active"
+
+
+def test_a_deny_on_the_service_holds(call: Any, account: Any, svc: IdentityService) -> None:
+    user = new_user(call, svc, "dev", allow("iam:*ServiceSpecificCredential*"),
+                    {"Effect": "Deny", "Action": "iam:CreateServiceSpecificCredential",
+                     "Resource": "*",
+                     "Condition": {"StringEquals": {_SERVICE_KEY: "cassandra.amazonaws.com"}}})
+    err = refused(svc.run, "iam", "CreateServiceSpecificCredential", user, UserName="dev",
+                  ServiceName="cassandra.amazonaws.com")
+    assert err.code == "AccessDenied" and "explicit deny" in err.message
+    assert call("ListServiceSpecificCredentials", UserName="dev")["ServiceSpecificCredentials"] == []
+    svc.run("iam", "CreateServiceSpecificCredential", user, UserName="dev",
+            ServiceName="codecommit.amazonaws.com")
+
+
+def test_the_service_user_name_is_kept_when_the_user_is_renamed(call: Any, account: Any) -> None:
+    call("CreateUser", UserName="dev")
+    made = call("CreateServiceSpecificCredential", UserName="dev",
+                ServiceName="codecommit.amazonaws.com")["ServiceSpecificCredential"]
+    call("UpdateUser", UserName="dev", NewUserName="dev2")
+    listed = call("ListServiceSpecificCredentials", UserName="dev2")["ServiceSpecificCredentials"]
+    assert [(c["UserName"], c["ServiceUserName"]) for c in listed] == [
+        ("dev2", f"dev-at-{account.account_id}")]
+    reset = call("ResetServiceSpecificCredential", UserName="dev2",
+                 ServiceSpecificCredentialId=made["ServiceSpecificCredentialId"])
+    assert reset["ServiceSpecificCredential"]["ServiceUserName"] == f"dev-at-{account.account_id}"

@@ -35,7 +35,7 @@ from a2c_iam.store import schema as s
 KEY_ID = re.compile(r"APKA[A-Z2-7]{16}")
 FINGERPRINT = re.compile(r"[0-9a-f]{2}(:[0-9a-f]{2}){15}")
 INVALID = "The request was rejected because the public key is malformed or otherwise invalid."
-NOT_RSA = "The public key must be an RSA key (ssh-rsa or PEM) of at least 2048 bits."
+NOT_RSA = "The public key must be an RSA key (ssh-rsa or PEM) of 2048 to 16384 bits."
 UNRECOGNIZED = ("The request was rejected because the public key encoding format is unsupported "
                 "or unrecognized.")
 
@@ -157,6 +157,15 @@ def _refusals() -> list[tuple[str, str, str, str]]:
         ("bad-pem", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
          "InvalidPublicKey", INVALID),
         ("private-pem", private_pem, "InvalidPublicKey", INVALID),
+        # One PEM public key and nothing else: what follows it would be stored and echoed.
+        ("public-then-private-pem", pem_body(rsa_key()) + private_pem, "InvalidPublicKey",
+         INVALID),
+        ("two-public-pems", pem_body(rsa_key()) + pem_body(rsa_key(1)), "InvalidPublicKey",
+         INVALID),
+        ("pem-and-text", pem_body(rsa_key()) + "trailing words", "InvalidPublicKey", INVALID),
+        # Above OpenSSH's 16,384-bit limit (a modulus made up: only its size matters here).
+        ("rsa-16401-ssh", rsa.RSAPublicNumbers(65537, (1 << 16400) + 1).public_key().public_bytes(
+            Encoding.OpenSSH, PublicFormat.OpenSSH).decode(), "InvalidPublicKey", NOT_RSA),
         ("words", "hello world", "UnrecognizedPublicKeyEncoding", UNRECOGNIZED),
         ("bare-base64", ssh_body(rsa_key()).split()[1], "UnrecognizedPublicKeyEncoding",
          UNRECOGNIZED),
@@ -270,6 +279,17 @@ def test_a_user_manages_its_own_keys_only(call: Any, account: Any, svc: Identity
         f"iam:UploadSSHPublicKey on resource: arn:aws:iam::{account.account_id}:user/team/victim "
         "because no identity-based policy allows the iam:UploadSSHPublicKey action")
     assert call("ListSSHPublicKeys", UserName="victim")["SSHPublicKeys"] == []
+    # The victim's own key: the coder may act on it through none of its allowed operations.
+    theirs = call("UploadSSHPublicKey", UserName="victim",
+                  SSHPublicKeyBody=ssh_body(rsa_key(2)))["SSHPublicKey"]["SSHPublicKeyId"]
+    named = {"UserName": "victim", "SSHPublicKeyId": theirs}
+    for operation, params in (("ListSSHPublicKeys", {"UserName": "victim"}),
+                              ("GetSSHPublicKey", {**named, "Encoding": "SSH"}),
+                              ("DeleteSSHPublicKey", named)):
+        err = refused(svc.run, "iam", operation, user, **params)
+        assert err.code == "AccessDenied" and "user/team/victim" in err.message, operation
+    assert [k["SSHPublicKeyId"] for k in call("ListSSHPublicKeys", UserName="victim")[
+        "SSHPublicKeys"]] == [theirs]
     err = refused(svc.run, "iam", "UpdateSSHPublicKey", user, UserName="coder",
                   SSHPublicKeyId=up["SSHPublicKeyId"], Status="Inactive")
     assert err.code == "AccessDenied"

@@ -473,6 +473,8 @@ def authorize(conn: Connection, caller: ResolvedCaller, service: str, operation:
                        tags=caller.wants_resource_tags, cache=cache)
     action = f"{service}:{operation}"
     ctx = request_context(caller, service, operation, params, context, target)
+    if service == "iam" and operation in _CREDENTIAL_SERVICE_KEYED:
+        ctx.update(_credential_service_keys(conn, caller, operation, params))
     decision = caller.policy_set.authorize(
         Request(caller.arn, action, target.arn, ctx, resource_account=caller.account_id))
     if not decision.allowed and _password_self_service(conn, caller, service, operation,
@@ -487,6 +489,36 @@ def authorize(conn: Connection, caller: ResolvedCaller, service: str, operation:
     if passed is not None:
         _authorize_pass_role(conn, caller, params, context, passed, cache)
     return decision
+
+
+#: The operations the action catalog gives ``iam:ServiceSpecificCredentialServiceName``.
+_CREDENTIAL_SERVICE_KEYED = frozenset({
+    "CreateServiceSpecificCredential", "ResetServiceSpecificCredential",
+    "UpdateServiceSpecificCredential", "DeleteServiceSpecificCredential"})
+
+
+def _credential_service_keys(conn: Connection, caller: ResolvedCaller, operation: str,
+                             params: Mapping[str, Any]) -> dict[str, Any]:
+    """``iam:ServiceSpecificCredentialServiceName`` (and, on create, ``…AgeDays``): the service
+    named in the request, or for an existing credential the one it was made for (an unknown id
+    sets none, and the operation answers NoSuchEntity if allowed)."""
+    keys: dict[str, Any] = {}
+    if operation == "CreateServiceSpecificCredential":
+        name = _param(params, "ServiceName")
+        if name is not None:
+            keys["iam:ServiceSpecificCredentialServiceName"] = str(name)
+        age = _param(params, "CredentialAgeDays")
+        if age is not None:
+            keys["iam:ServiceSpecificCredentialAgeDays"] = int(age)
+        return keys
+    cred_id = _param(params, "ServiceSpecificCredentialId")
+    if cred_id is not None:
+        c = s.service_specific_credentials.c
+        stored = conn.execute(select(c.service_name).where(
+            c.account_id == caller.account_id, c.id == str(cred_id))).scalar()
+        if stored is not None:
+            keys["iam:ServiceSpecificCredentialServiceName"] = stored
+    return keys
 
 
 #: What an account password policy with ``AllowUsersToChangePassword`` gives every IAM user

@@ -8,7 +8,10 @@ The body is parsed with ``cryptography``: an OpenSSH ``ssh-rsa`` line (a comment
 a PEM public key (``PUBLIC KEY`` or ``RSA PUBLIC KEY``); anything else that is not even one of
 those encodings is ``UnrecognizedPublicKeyEncoding``; a body that is one of them but does not
 parse, is not RSA (``ssh-ed25519``, ECDSA, DSA) or has fewer than 2,048 bits is
-``InvalidPublicKey``. A private key is refused the same way and never echoed.
+``InvalidPublicKey``, and so is one of more than 16,384 bits (OpenSSH's own limit: no SSH client
+could use it). A PEM body must be exactly one ``PUBLIC KEY`` or ``RSA PUBLIC KEY`` block with
+nothing around it: anything else (a private key, a second block, trailing text) would be stored
+and echoed by ``GetSSHPublicKey``. A private key is refused the same way and never echoed.
 
 ``SSHPublicKeyId`` is ``APKA`` and 16 base-32 characters, 20 in all, as the IAM examples show
 (``APKA123456789EXAMPLE``, ``APKAEIBAERJR2EXAMPLE``). ``Fingerprint`` is "The MD5 message digest
@@ -37,6 +40,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 import secrets
 from typing import Any
 
@@ -61,11 +65,17 @@ from .users import caller_user_name
 
 SSH_PUBLIC_KEYS_PER_USER = 5
 MIN_BITS = 2048
+#: OpenSSH refuses RSA keys above this size (``SSH_RSA_MAXIMUM_MODULUS_SIZE``).
+MAX_BITS = 16384
+#: One PEM public key and nothing else (the label's two spellings).
+_ONE_PEM = re.compile(r"-----BEGIN (RSA |)PUBLIC KEY-----\r?\n[A-Za-z0-9+/=\r\n]+"
+                      r"-----END \1PUBLIC KEY-----")
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _STATUSES = ("Active", "Inactive")
 
 _INVALID = "The request was rejected because the public key is malformed or otherwise invalid."
-_NOT_RSA = (f"The public key must be an RSA key (ssh-rsa or PEM) of at least {MIN_BITS} bits.")
+_NOT_RSA = (f"The public key must be an RSA key (ssh-rsa or PEM) of {MIN_BITS} to {MAX_BITS} "
+            "bits.")
 _UNRECOGNIZED = ("The request was rejected because the public key encoding format is "
                  "unsupported or unrecognized.")
 _DUPLICATE = ("The request was rejected because the SSH public key is already associated with "
@@ -98,6 +108,8 @@ def parse_public_key(body: str) -> RSAPublicKey:
     text = body.strip()
     try:
         if _is_pem(text):
+            if _ONE_PEM.fullmatch(text) is None:
+                raise InvalidPublicKey(_INVALID)
             key: Any = load_pem_public_key(text.encode("latin-1"))
         else:
             fields = text.split()
@@ -110,7 +122,7 @@ def parse_public_key(body: str) -> RSAPublicKey:
         raise
     except (ValueError, TypeError, UnsupportedAlgorithm, UnicodeError):
         raise InvalidPublicKey(_INVALID) from None
-    if not isinstance(key, RSAPublicKey) or key.key_size < MIN_BITS:
+    if not isinstance(key, RSAPublicKey) or not MIN_BITS <= key.key_size <= MAX_BITS:
         raise InvalidPublicKey(_NOT_RSA)
     return key
 

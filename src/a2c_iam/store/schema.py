@@ -391,6 +391,7 @@ service_specific_credentials = Table(
     _account(),
     _ref("users", "user_id", nullable=False),
     Column("service_name", String(64), nullable=False),  # codecommit.amazonaws.com, …
+    Column("service_user_name", String(96), nullable=False),  # USER-at-ACCOUNT, as made
     Column("password", LargeBinary, nullable=False),  # AES-GCM ciphertext
     Column("status", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),

@@ -46,6 +46,7 @@ def upgrade() -> None:
         _account(),
         _user(),
         sa.Column("service_name", sa.String(64), nullable=False),
+        sa.Column("service_user_name", sa.String(96), nullable=False),
         sa.Column("password", sa.LargeBinary, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("created_at", UTCDateTime, nullable=False),
