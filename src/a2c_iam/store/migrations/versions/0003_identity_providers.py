@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-12-11
+Create Date: 2026-12-04
 
 Additive only (two new tables), so a database at 0002 upgrades in place and keeps every row.
 """

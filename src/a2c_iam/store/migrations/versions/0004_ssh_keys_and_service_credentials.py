@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-12-18
+Create Date: 2026-12-04
 
 Additive only (two new tables), so a database at 0003 upgrades in place and keeps every row.
 """
