@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2025-01-01
+Create Date: 2026-12-04
 
 Written out in full (not derived from ``schema.metadata``) so that the revision stays what it was
 when later revisions change the metadata; ``tests/store/test_migrations.py`` checks that the
