@@ -202,12 +202,12 @@ def test_explicit_deny_over_the_wire_has_iams_text(served: Served) -> None:
 def test_a_modelled_operation_the_server_lacks_is_not_implemented(served: Served) -> None:
     iam = served.client()
     with pytest.raises(ClientError) as exc:
-        iam.list_server_certificates()
+        iam.create_service_linked_role(AWSServiceName="elasticbeanstalk.amazonaws.com")
     response = exc.value.response
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 501
     assert response["Error"] == {
         "Type": "Receiver", "Code": "NotImplemented",
-        "Message": "The operation ListServerCertificates is not implemented by this server."}
+        "Message": "The operation CreateServiceLinkedRole is not implemented by this server."}
     sts = served.client("sts")
     with pytest.raises(ClientError) as exc:
         sts.decode_authorization_message(EncodedMessage="opaque")

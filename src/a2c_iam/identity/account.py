@@ -3,7 +3,8 @@
 An account has at most one alias, unique across every account of the store (in AWS, across all
 of AWS); creating a new one replaces the old. The summary reports counts and IAM's quotas;
 ``AccountMFAEnabled`` stays 0, as the root user cannot have an MFA device here; ``Providers``
-counts the account's OpenID Connect and SAML providers together.
+counts the account's OpenID Connect and SAML providers together;
+``AccountSigningCertificatesPresent`` is 1 when the root user has a signing certificate.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from . import common as c
 from . import ids
 from .common import count, set_target
 from .errors import EntityAlreadyExists, NoSuchEntity
+from .server_certificates import SERVER_CERTIFICATES_PER_ACCOUNT
+from .signing_certificates import SIGNING_CERTIFICATES_PER_USER
 from .tx import Tx
 
 
@@ -56,6 +59,9 @@ def get_account_summary(tx: Tx) -> dict[str, Any]:
     ).scalar_one())
     root_keys = count(conn, s.access_keys, s.access_keys.c.account_id == account,
                       s.access_keys.c.user_id.is_(None))
+    root_certificates = count(conn, s.signing_certificates,
+                              s.signing_certificates.c.account_id == account,
+                              s.signing_certificates.c.user_id.is_(None))
     devices = s.mfa_devices.c
     summary = {
         "Users": count(conn, s.users, s.users.c.account_id == account),
@@ -84,16 +90,17 @@ def get_account_summary(tx: Tx) -> dict[str, Any]:
         "AttachedPoliciesPerRoleQuota": c.POLICIES_PER_ROLE,
         "AccountAccessKeysPresent": 1 if root_keys else 0,
         "AccountMFAEnabled": 0,
-        "AccountSigningCertificatesPresent": 0,
+        "AccountSigningCertificatesPresent": 1 if root_certificates else 0,
         # Virtual devices, assigned or not, and those assigned (the root user has none here).
         "MFADevices": count(conn, s.mfa_devices, devices.account_id == account),
         "MFADevicesInUse": count(conn, s.mfa_devices, devices.account_id == account,
                                  devices.user_id.is_not(None)),
         "Providers": (count(conn, s.oidc_providers, s.oidc_providers.c.account_id == account)
                       + count(conn, s.saml_providers, s.saml_providers.c.account_id == account)),
-        "ServerCertificates": 0,
-        "ServerCertificatesQuota": 20,
-        "SigningCertificatesPerUserQuota": 2,
+        "ServerCertificates": count(conn, s.server_certificates,
+                                    s.server_certificates.c.account_id == account),
+        "ServerCertificatesQuota": SERVER_CERTIFICATES_PER_ACCOUNT,
+        "SigningCertificatesPerUserQuota": SIGNING_CERTIFICATES_PER_USER,
         "GlobalEndpointTokenVersion": 1,
     }
     return {"SummaryMap": summary}

@@ -17,8 +17,8 @@ For one call this module works out what IAM would ask its policy engine:
 
 An operation that hands a role to a service (``AddRoleToInstanceProfile``) also needs
 ``iam:PassRole`` on that role, asked with ``iam:PassedToService`` and ``iam:AssociatedResourceArn``.
-An operation that moves or renames an entity (``UpdateUser``, ``UpdateGroup``) needs its action
-on the new ARN as well as on the current one.
+An operation that moves or renames an entity (``UpdateUser``, ``UpdateGroup``,
+``UpdateServerCertificate``) needs its action on the new ARN as well as on the current one.
 
 The root user may do anything in its own account. STS operations are decided by the STS module
 itself: ``GetCallerIdentity`` and ``GetSessionToken`` need no permission, ``AssumeRole``
@@ -39,6 +39,7 @@ A refusal is ``AccessDenied`` with IAM's text, naming one policy type that refus
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -84,12 +85,15 @@ _LISTED = {
 }
 
 #: Entity tables by IAM resource type, for reading a path, a boundary, tags.
+#: (Server certificates are named entities with a path too: their ARN is read from the store and
+#: their tags reach ``aws:ResourceTag``, as a user's do.)
 _TABLES = {"user": s.users, "group": s.groups, "role": s.roles,
-           "instance-profile": s.instance_profiles}
+           "instance-profile": s.instance_profiles, "server-certificate": s.server_certificates}
 _NAME_PARAMS = {"user": "UserName", "group": "GroupName", "role": "RoleName",
-                "instance-profile": "InstanceProfileName"}
+                "instance-profile": "InstanceProfileName",
+                "server-certificate": "ServerCertificateName"}
 _CREATES = frozenset({"CreateUser", "CreateGroup", "CreateRole", "CreateInstanceProfile",
-                      "CreatePolicy"})
+                      "CreatePolicy", "UploadServerCertificate"})
 _BY_ARN = {"SimulatePrincipalPolicy": "PolicySourceArn",
            "GetContextKeysForPrincipalPolicy": "PolicySourceArn",
            "GenerateServiceLastAccessedDetails": "Arn",
@@ -544,7 +548,22 @@ def _password_self_service(conn: Connection, caller: ResolvedCaller, service: st
 #: Operations that rename or move an entity, with the parameter of its new name: the caller needs
 #: the permission on the new ARN too (IAM API Reference, UpdateUser and UpdateGroup: "the
 #: requester must have appropriate permissions on both the source object and the target object").
-_MOVES: dict[str, str] = {"UpdateUser": "NewUserName", "UpdateGroup": "NewGroupName"}
+_MOVES: dict[str, str] = {"UpdateUser": "NewUserName", "UpdateGroup": "NewGroupName",
+                          "UpdateServerCertificate": "NewServerCertificateName"}
+_SERVER_CERTIFICATE_ARN = re.compile(
+    r"arn:(?P<partition>[^:]+):iam::(?P<account>\d{12}):server-certificate"
+    r"(?P<path>/(?:.*/)?)(?P<name>[^/]+)")
+
+
+def _entity_arn(text: str) -> ids.IamArn | None:
+    """The parts of an entity ARN ``ids.parse_arn`` knows, or of a server certificate's."""
+    parts = ids.parse_arn(text)
+    if parts is not None:
+        return parts
+    m = _SERVER_CERTIFICATE_ARN.fullmatch(text)
+    if m is None or m.group("partition") != ids.PARTITION:
+        return None
+    return ids.IamArn(m.group("account"), "server-certificate", m.group("path"), m.group("name"))
 
 
 def _authorize_new_arn(caller: ResolvedCaller, action: str, params: Mapping[str, Any],
@@ -552,7 +571,7 @@ def _authorize_new_arn(caller: ResolvedCaller, action: str, params: Mapping[str,
     """The same action on the entity's ARN after the change (new path and/or name, the current
     ones otherwise), in the same request context; ``AccessDenied`` naming that ARN when it is
     no."""
-    current = ids.parse_arn(target.arn)
+    current = _entity_arn(target.arn)
     if current is None:
         return  # not an entity ARN: nothing is moved (the operation finds no such entity)
     new_path = _param(params, "NewPath")

@@ -24,8 +24,12 @@ from typing import Any
 Shape = Mapping[str, Any]
 
 #: Shapes whose values are never echoed in an error message (sensitive, or checked elsewhere).
+#: Certificate bodies and chains are checked by the certificate modules, and not echoed: a
+#: private key pasted into one must not come back in a ValidationError (``privateKeyType`` is
+#: ``sensitive`` in the model already).
 _NOT_ECHOED = frozenset({"policyDocumentType", "authenticationCodeType", "tokenCodeType",
-                         "SAMLMetadataDocumentType"})
+                         "SAMLMetadataDocumentType", "certificateBodyType",
+                         "certificateChainType"})
 
 
 @cache

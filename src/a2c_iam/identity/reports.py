@@ -20,7 +20,8 @@ there is nothing to report (no password, no second key, a key never used) and, a
 - keys 1 and 2 are the user's access keys by creation time (then id); ``last_rotated`` is a key's
   creation time, for an inactive key too (``active`` says whether it is Active); the last-used
   date, region and service are the key's last-use record (``GetAccessKeyLastUsed``);
-- the ``cert_*`` columns are always ``false``/``N/A``: this service has no signing certificates.
+- ``cert_N_last_rotated`` is the certificate's upload time (AWS: "created or last changed";
+  a status change is not dated here); certificates are numbered by upload time, as keys are.
 
 The report never carries a secret: no key secret, password hash or MFA seed is read for it.
 
@@ -149,6 +150,11 @@ def report_rows(tx: Tx) -> Iterable[Sequence[str]]:
                                    k.last_used_region, k.last_used_service)
                             .where(k.account_id == account).order_by(k.created_at, k.id)):
         keys.setdefault(key.user_id, []).append(key)
+    certificates: dict[str | None, list[Any]] = {}
+    c = s.signing_certificates.c
+    for cert in conn.execute(select(c.user_id, c.status, c.uploaded_at)
+                             .where(c.account_id == account).order_by(c.uploaded_at, c.id)):
+        certificates.setdefault(cert.user_id, []).append(cert)
     lp = s.login_profiles.c
     passwords = {r.user_id: r for r in conn.execute(
         select(lp.user_id, lp.created_at, lp.password_changed_at).where(lp.account_id == account))}
@@ -161,7 +167,7 @@ def report_rows(tx: Tx) -> Iterable[Sequence[str]]:
         s.accounts.c.id == account)).scalar_one()
     yield [ROOT_ROW, ids.root_arn(account), _time(created), NOT_SUPPORTED, NO_INFORMATION,
            NOT_SUPPORTED, NOT_SUPPORTED, NOT_SUPPORTED, *_key_columns(keys.get(None, [])),
-           *_no_certificates()]
+           *_certificate_columns(certificates.get(None, []))]
 
     u = s.users.c
     for user in conn.execute(select(u.id, u.name, u.path, u.created_at)
@@ -175,7 +181,7 @@ def report_rows(tx: Tx) -> Iterable[Sequence[str]]:
             password = ["true", NO_INFORMATION, _time(changed), rotation]
         yield [user.name, ids.arn(account, "user", user.path, user.name), _time(user.created_at),
                *password, _flag(user.id in with_mfa), *_key_columns(keys.get(user.id, [])),
-               *_no_certificates()]
+               *_certificate_columns(certificates.get(user.id, []))]
 
 
 def _key_columns(keys: Sequence[Any]) -> list[str]:
@@ -194,8 +200,15 @@ def _key_columns(keys: Sequence[Any]) -> list[str]:
     return out
 
 
-def _no_certificates() -> list[str]:
-    return ["false", NA, "false", NA]
+def _certificate_columns(certificates: Sequence[Any]) -> list[str]:
+    """``cert_1_active``, ``cert_1_last_rotated``, then the same of certificate 2."""
+    out: list[str] = []
+    for n in range(2):
+        if n >= len(certificates):
+            out += ["false", NA]
+            continue
+        out += [_flag(certificates[n].status == "Active"), _time(certificates[n].uploaded_at)]
+    return out
 
 
 def _max_password_age(tx: Tx) -> int:

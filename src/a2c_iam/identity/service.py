@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 MODULES: dict[str, tuple[str, ...]] = {
     "iam": ("users", "groups", "roles", "policies", "inline", "profiles", "keys", "tagging",
             "account", "export", "simulation", "logins", "mfa", "reports", "providers",
-            "ssh_keys", "service_credentials"),
+            "ssh_keys", "service_credentials", "server_certificates", "signing_certificates"),
     "sts": ("sts",),
 }
 #: Operations that only read, though their names do not start with Get/List.

@@ -27,6 +27,9 @@ from .updates import delete_boundary, delete_principal, put_boundary, rename
 _DEPENDENTS = (
     (s.login_profiles, "Cannot delete entity, must delete login profile first."),
     (s.access_keys, "Cannot delete entity, must delete access keys first."),
+    # Signing certificates: the text users report from IAM; placed after access keys as the
+    # DeleteUser reference lists them (IAM's order of checks is not known).
+    (s.signing_certificates, "Cannot delete entity, must delete certificates first."),
     (s.mfa_devices, "Cannot delete entity, must delete MFA device first."),
     (s.inline_policies, "Cannot delete entity, must delete policies first."),
     (s.attachments, "Cannot delete entity, must detach all policies first."),

@@ -16,7 +16,8 @@ Design rules the identity layer relies on:
   nullable foreign key per owner and a check that exactly one is set, so the database itself
   refuses an orphan or a dangling reference.
 - Secrets (``access_keys.secret``, ``sessions.secret``/``token``,
-  ``service_specific_credentials.password``) are AES-GCM ciphertexts.
+  ``service_specific_credentials.password``, ``server_certificates.private_key``) are AES-GCM
+  ciphertexts.
 - Times are stored as UTC without a zone (SQLite has none) and come back zone-aware.
 """
 
@@ -395,6 +396,30 @@ service_specific_credentials = Table(
     Column("password", LargeBinary, nullable=False),  # AES-GCM ciphertext
     Column("status", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "user_id"),
+)
+
+server_certificates = _entity(
+    "server_certificates",  # the ASCA… ServerCertificateId; created_at is the UploadDate
+    Column("body", Text, nullable=False),  # one PEM certificate, as uploaded
+    Column("chain", Text, nullable=True),  # PEM certificates, as uploaded
+    Column("private_key", LargeBinary, nullable=False),  # AES-GCM ciphertext of the PEM key
+    Column("expires_at", UTCDateTime, nullable=False),  # the certificate's notAfter
+)
+
+signing_certificates = Table(
+    "signing_certificates",
+    metadata,
+    Column("id", String(ID), primary_key=True),  # the CertificateId (32 base-32 characters)
+    _account(),
+    # NULL: a certificate of the account's root user.
+    _ref("users", "user_id"),
+    Column("body", Text, nullable=False),  # one PEM certificate, as uploaded
+    # Lower-case hexadecimal SHA-256 of the certificate's DER: one upload per account.
+    Column("fingerprint", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("uploaded_at", UTCDateTime, nullable=False),
+    UniqueConstraint("account_id", "fingerprint"),
     Index(None, "user_id"),
 )
 
