@@ -288,6 +288,14 @@ def _huge_modulus_cert() -> Made:
     return make_cert(None, "huge.example.test", public_key=public, signer=ec_key(20))
 
 
+def _huge_exponent_cert() -> Made:
+    """A certificate of an RSA key with a 41-bit public exponent (made up: only the exponent
+    matters), signed by a small EC key."""
+    n = rsa_key(21).public_key().public_numbers().n
+    public = rsa.RSAPublicNumbers(2**40 + 15, n).public_key()
+    return make_cert(None, "exponent.example.test", public_key=public, signer=ec_key(21))
+
+
 def _refusals() -> list[tuple[str, dict[str, str], str, str]]:
     good = self_signed(2)
     key = good.key_pem()
@@ -358,6 +366,21 @@ def _refusals() -> list[tuple[str, dict[str, str], str, str]]:
          "MalformedCertificate", KEY_TYPE),
         ("huge-body", {"CertificateBody": good.pem + key * 80, "PrivateKey": key},
          "ValidationError", ""),
+        # Each link costs a signature check inside the write transaction: at most 10, no RSA
+        # exponent that makes a check slow, and a key of no use refused before any link.
+        ("eleven-in-chain", {"CertificateBody": leaf.pem, "PrivateKey": leaf_key,
+                             "CertificateChain": intermediate.pem * 11},
+         "MalformedCertificate", "The certificate chain may hold at most 10 certificates."),
+        ("huge-exponent", {"CertificateBody": _huge_exponent_cert().pem, "PrivateKey": key},
+         "MalformedCertificate", KEY_TYPE),
+        ("huge-exponent-in-chain", {"CertificateBody": leaf.pem, "PrivateKey": leaf_key,
+                                    "CertificateChain": _huge_exponent_cert().pem},
+         "MalformedCertificate", KEY_TYPE),
+        ("other-key-and-a-bad-chain", {"CertificateBody": leaf.pem, "PrivateKey": key,
+                                       "CertificateChain": root.pem},
+         "KeyPairMismatch", MISMATCH),
+        ("not-latin-1", {"CertificateBody": good.pem + "\u0100", "PrivateKey": key},
+         "ValidationError", ""),
         ("huge-key", {"CertificateBody": good.pem, "PrivateKey": key * 80},
          "ValidationError", ""),
     ]
@@ -374,9 +397,9 @@ def test_refused_uploads_change_nothing(call: Any, account: Any, svc: IdentitySe
     assert err.status == 400
     if message:
         assert err.message == message
-    else:  # the model's length check, naming the member but not its value
-        assert "failed to satisfy constraint: Member must have length less than or equal to" in (
-            err.message)
+    else:  # the model's length or pattern check, naming the member but not its value
+        assert re.search(r"Value at '\w+' failed to satisfy constraint: Member must (have length "
+                         r"less than or equal to|satisfy regular expression pattern)", err.message)
     for value in params.values():
         assert value not in err.message and value[:60] not in err.message
     assert "PRIVATE" not in err.message and "CERTIFICATE-----" not in err.message

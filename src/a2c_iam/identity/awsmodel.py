@@ -23,13 +23,14 @@ from typing import Any
 
 Shape = Mapping[str, Any]
 
-#: Shapes whose values are never echoed in an error message (sensitive, or checked elsewhere).
-#: Certificate bodies and chains are checked by the certificate modules, and not echoed: a
-#: private key pasted into one must not come back in a ValidationError (``privateKeyType`` is
-#: ``sensitive`` in the model already).
+#: Shapes whose values are never echoed in an error message and whose pattern is checked
+#: elsewhere (by the policy layer, the MFA and provider modules), with their own errors.
 _NOT_ECHOED = frozenset({"policyDocumentType", "authenticationCodeType", "tokenCodeType",
-                         "SAMLMetadataDocumentType", "certificateBodyType",
-                         "certificateChainType"})
+                         "SAMLMetadataDocumentType"})
+#: Shapes checked here, pattern included, but never echoed: a private key pasted into a
+#: certificate body or chain must not come back in a ValidationError (``privateKeyType`` is
+#: ``sensitive`` in the model already).
+_HIDDEN = frozenset({"certificateBodyType", "certificateChainType"})
 
 
 @cache
@@ -114,7 +115,8 @@ def _label(member: str) -> str:
 def _violations(service: str, shape_name: str, value: Any, label: str) -> list[str]:
     sh = shape(service, shape_name)
     kind = sh["type"]
-    shown = "" if sh.get("sensitive") or shape_name in _NOT_ECHOED else f" '{value}'"
+    hidden = sh.get("sensitive") or shape_name in _NOT_ECHOED or shape_name in _HIDDEN
+    shown = "" if hidden else f" '{value}'"
     out: list[str] = []
 
     def fail(constraint: str, echo: bool = True) -> None:

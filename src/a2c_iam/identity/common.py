@@ -108,10 +108,13 @@ def check_unused(conn: Connection, column: str, entity_id: str,
             raise DeleteConflict(message)
 
 
-def rows_under(tx: Tx, table: Table, path_prefix: str | None) -> list[Any]:
-    """The account's rows of ``table`` under ``path_prefix``, in IAM's list order (by name)."""
+def rows_under(tx: Tx, table: Table, path_prefix: str | None,
+               columns: Sequence[Any] | None = None) -> list[Any]:
+    """The account's rows of ``table`` under ``path_prefix``, in IAM's list order (by name);
+    only ``columns`` (with ``path``) when given, for tables with large columns a list omits."""
     prefix = path_filter(path_prefix)
-    rows = tx.conn.execute(select(table).where(table.c.account_id == tx.account_id)
+    chosen = select(*columns, table.c.path) if columns is not None else select(table)
+    rows = tx.conn.execute(chosen.where(table.c.account_id == tx.account_id)
                            .order_by(table.c.name_lower)).all()
     return [r for r in rows if r.path.startswith(prefix)]
 

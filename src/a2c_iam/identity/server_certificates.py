@@ -14,8 +14,11 @@ certificate must have issued the certificate before it (issuer name and signatur
 ``cryptography``): "The certificate chain must start with the immediate signing certificate,
 followed by any intermediaries in order". Public keys (of the body and of the chain) must be RSA
 of 1,024 to 4,096 bits or EC on P-256, P-384 or P-521 (the key types AWS Certificate Manager
-imports; IAM's own limits are not confirmed here), else ``MalformedCertificate``: a 16,384-bit
-key or a DSA or Ed25519 key is refused before any signature is checked.
+imports; IAM's own limits are not confirmed here), with an RSA public exponent of at most 32
+bits, else ``MalformedCertificate``: a 16,384-bit key, a huge exponent, or a DSA or Ed25519 key
+is refused before any signature is checked. A chain holds at most 10 certificates (ours: each
+link is a signature check made inside the account's write transaction), and the private key is
+checked before the chain, so that a key of no use costs no link.
 
 The private key is an unencrypted PEM key — one ``PRIVATE KEY``, ``RSA PRIVATE KEY`` or ``EC
 PRIVATE KEY`` block — whose public key must be the certificate's, else ``KeyPairMismatch``. It is
@@ -76,6 +79,11 @@ from .tx import Tx
 SERVER_CERTIFICATES_PER_ACCOUNT = 20
 MIN_RSA_BITS = 1024
 MAX_RSA_BITS = 4096
+#: An RSA public exponent above this makes each signature check slow (65537 is the norm).
+MAX_RSA_EXPONENT = 2**32 - 1
+#: Certificates in one chain (ours: verifying each link costs a signature check inside the
+#: account's write transaction; real chains hold two or three).
+MAX_CHAIN = 10
 EC_CURVES = frozenset({"secp256r1", "secp384r1", "secp521r1"})
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
@@ -98,6 +106,7 @@ _BAD_PRIVATE_KEY = ("Unable to parse the private key. Please ensure it is one un
                     "RSA or EC private key.")
 _MISMATCH = ("The request was rejected because the public key certificate and the private key do "
              "not match.")
+_LONG_CHAIN = f"The certificate chain may hold at most {MAX_CHAIN} certificates."
 _CHAIN = ("Unable to validate certificate chain. The certificate chain must start with the "
           "immediate signing certificate, followed by any intermediaries in order. The index "
           "within the chain of the invalid certificate is: {index}")
@@ -137,7 +146,8 @@ def check_public_key(cert: Certificate, error: type[IdentityError],
     except (ValueError, TypeError, UnsupportedAlgorithm):
         raise error(message) from None
     if isinstance(key, rsa.RSAPublicKey):
-        if not MIN_RSA_BITS <= key.key_size <= MAX_RSA_BITS:
+        if (not MIN_RSA_BITS <= key.key_size <= MAX_RSA_BITS
+                or key.public_numbers().e > MAX_RSA_EXPONENT):
             raise error(message)
     elif not (isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name in EC_CURVES):
         raise error(message)
@@ -168,6 +178,8 @@ def _parse_chain(chain: str, cert: Certificate) -> None:
     """Each certificate of ``chain`` parses, has an accepted key, and issued the one before it."""
     if _CERTS.fullmatch(chain) is None:
         raise MalformedCertificate(UNPARSABLE)
+    if len(_BLOCKS.findall(chain)) > MAX_CHAIN:
+        raise MalformedCertificate(_LONG_CHAIN)
     issued = cert
     for index, match in enumerate(_BLOCKS.finditer(chain), start=1):
         issuer = _load(match.group(0), MalformedCertificate)
@@ -238,9 +250,9 @@ def upload_server_certificate(tx: Tx, server_certificate_name: str, certificate_
     path = path or "/"
     set_target(tx, server_certificate_arn(tx.account_id, path, server_certificate_name))
     cert = parse_certificate(certificate_body, tx.now)
+    _check_private_key(private_key, cert)  # before the chain: a key of no use costs no links
     if certificate_chain is not None:
         _parse_chain(certificate_chain, cert)
-    _check_private_key(private_key, cert)
     given = as_tags(tags)
     check_new(tx.conn, s.server_certificates, tx.account_id, server_certificate_name,
               _exists(server_certificate_name), SERVER_CERTIFICATES_PER_ACCOUNT,
@@ -273,7 +285,9 @@ def get_server_certificate(tx: Tx, server_certificate_name: str) -> dict[str, An
 
 def list_server_certificates(tx: Tx, path_prefix: str | None = None, marker: str | None = None,
                              max_items: int | None = None) -> dict[str, Any]:
-    rows = rows_under(tx, s.server_certificates, path_prefix)
+    c = s.server_certificates.c  # the metadata only: bodies, chains and keys stay unread
+    rows = rows_under(tx, s.server_certificates, path_prefix,
+                      (c.account_id, c.name, c.id, c.created_at, c.expires_at))
     return page([_metadata(r) for r in rows], "ServerCertificateMetadataList", marker, max_items)
 
 

@@ -71,7 +71,9 @@ GENERATION_TTL = 1.0
 _UNCACHED = frozenset({"GetAccessKeyLastUsed", "GetRole", "GetAccountAuthorizationDetails",
                        "SimulatePrincipalPolicy", "SimulateCustomPolicy",
                        "GetContextKeysForPrincipalPolicy", "GetContextKeysForCustomPolicy",
-                       "GetCredentialReport"})
+                       "GetCredentialReport",
+                       # Its answer holds the whole chain: not kept once per spelling of a name.
+                       "GetServerCertificate"})
 #: STS reads whose answer depends only on the caller (part of the cache key) and the account.
 _CACHED_STS = frozenset({"GetCallerIdentity"})
 RESULT_CACHE_SIZE = 4096
