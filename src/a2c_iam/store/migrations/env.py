@@ -4,7 +4,11 @@ The store always passes an open connection (``config.attributes["connection"]``)
 engine's settings (SQLite pragmas and ``BEGIN IMMEDIATE``, the PostgreSQL ``search_path``) apply to
 the migration as to everything else. Several processes may open a new database at once: on SQLite
 ``BEGIN IMMEDIATE`` serialises them, on PostgreSQL a transaction-scoped advisory lock does; the
-loser then finds the schema at head and does nothing.
+loser then finds the schema at head and does nothing. All migrations run in one transaction that
+also reads the current revision, so the lock covers the read: on SQLite that needs
+``transactional_ddl=True`` (Alembic assumes SQLite cannot, and would otherwise run each
+migration in a transaction of its own and read the revision before any lock — two processes
+then both ran the same migration, "table … already exists"). SQLite's DDL is transactional.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ def _run(connection: Connection) -> None:
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        transactional_ddl=True,
         compare_type=True,
     )
     with context.begin_transaction():
