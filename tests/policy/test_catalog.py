@@ -329,6 +329,20 @@ def test_resource_types_that_do_not_match(catalog: Catalog) -> None:
     assert _types(catalog, "nosuchservice", "arn:aws:s3:::b") == []
 
 
+@pytest.mark.parametrize("service, name, base", [
+    ("lambda", "function version", "function"),
+    ("lambda", "function alias", "function"),
+    ("lambda", "layerVersion", "layer"),
+    ("states", "statemachineversion", "statemachine"),
+    ("lambda", "function", None),
+    ("s3", "object", None),  # bucket/key is a different resource, not a qualified bucket
+    ("nosuchservice", "function", None),
+])
+def test_qualified_resource_types(catalog: Catalog, service: str, name: str,
+                                  base: str | None) -> None:
+    assert catalog.qualified_base(service, name) == base
+
+
 def test_star_matches_every_resource_type(catalog: Catalog) -> None:
     s3 = catalog.service("s3")
     assert s3 is not None

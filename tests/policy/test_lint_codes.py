@@ -113,6 +113,9 @@ CASES: list[tuple[str, str, Doc, Doc | tuple[str, Doc]]] = [
     ("RESOURCE_MISMATCH", "identity",  # sts:AssumeRole acts on roles, whose ARNs are iam's
      pol(allow("sts:AssumeRole", f"arn:aws:sts::{ACCT}:assumed-role/app/session")),
      pol(allow("sts:AssumeRole", f"arn:aws:iam::{ACCT}:role/app"))),
+    ("RESOURCE_MISMATCH", "identity",  # a version or alias qualifies a function (Lambda's guide)
+     pol(allow("lambda:GetLayerVersion", f"arn:aws:lambda:us-east-1:{ACCT}:function:f:1")),
+     pol(allow("lambda:InvokeFunction", f"arn:aws:lambda:us-east-1:{ACCT}:function:f:*"))),
     ("ACTION_REQUIRES_STAR", "identity",
      pol(allow("s3:ListAllMyBuckets", BUCKET)), pol(allow("s3:ListAllMyBuckets", "*"))),
     ("ACTION_REQUIRES_STAR", "identity",  # a pattern that includes such actions

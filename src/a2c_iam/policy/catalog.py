@@ -523,7 +523,7 @@ class _ArnTries:
 
 
 class _ServiceIndex:
-    __slots__ = ("actions", "info", "lower_names", "names", "resource_types")
+    __slots__ = ("actions", "bases", "info", "lower_names", "names", "resource_types")
 
     def __init__(
         self,
@@ -537,6 +537,25 @@ class _ServiceIndex:
         #: Action names by lower-cased action name, as ``prefix:Action``.
         self.names = _NameIndex((a.lower(), f"{info.prefix}:{a}") for a in info.actions)
         self.lower_names = tuple(a.lower() for a in info.actions)
+        #: Qualified resource types (lower name) → the type they qualify (lower name).
+        self.bases = _qualified_bases(resource_types)
+
+
+_QUALIFIER = re.compile(r":\$\{[^}]+\}$")
+
+
+def _qualified_bases(types: Mapping[str, ResourceTypeInfo]) -> dict[str, str]:
+    """A type whose ARN format is another's plus ``:${Qualifier}`` (Lambda's ``function version``
+    and ``function alias`` of ``function``; Step Functions' state machine versions and aliases;
+    Batch's job-definition revisions) names one version of that resource."""
+    by_format = {fmt: lower for lower, info in types.items() for fmt in info.arn_formats}
+    bases: dict[str, str] = {}
+    for lower, info in types.items():
+        for fmt in info.arn_formats:
+            base = by_format.get(_QUALIFIER.sub("", fmt)) if _QUALIFIER.search(fmt) else None
+            if base is not None and base != lower:
+                bases[lower] = base
+    return bases
 
 
 def _build_service(prefix: str, name: str, source: _Source) -> _ServiceIndex:
@@ -801,6 +820,14 @@ class Catalog:
     def resource_type(self, service: str, name: str) -> ResourceTypeInfo | None:
         index = self._index(service)
         return index.resource_types.get(name.lower()) if index is not None else None
+
+    def qualified_base(self, service: str, name: str) -> str | None:
+        """The resource type that the type ``name`` qualifies, lower-cased, or None: the service
+        authorisation tables often list only the base type for an action that also takes the
+        qualified ARN (``lambda:InvokeFunction`` lists ``function``, and Lambda's guide grants it
+        on ``function:NAME:*`` for versions and aliases)."""
+        index = self._index(service)
+        return index.bases.get(name.lower()) if index is not None else None
 
     def resource_types_for_arn(self, service: str, arn: str) -> tuple[ResourceTypeInfo, ...]:
         """The service's resource types whose ARN formats the ARN (wildcards allowed) could match.

@@ -505,14 +505,16 @@ def _matches_some_type(catalog: Catalog, resource: str, types: dict[str, set[str
     """Whether the resource could be of a type the statement's actions act on. Every service of
     the actions is asked, whatever service the ARN names: a type's ARN may belong to another
     service (``sts:AssumeRole`` acts on ``role``, ``arn:aws:iam::…:role/…``); a service is only
-    asked when one of those types has an ARN of the resource's service."""
+    asked when one of those types has an ARN of the resource's service. A qualified form of an
+    accepted type counts as that type (``function:f:1`` where ``function`` is accepted)."""
     arn = parse_arn(resource)
     service = arn.service.lower() if arn is not None else "*"
     for svc, names in types.items():
         if not is_wild(service) and service not in _arn_services(catalog, svc, frozenset(names)):
             continue
-        if any(t.name.lower() in names for t in catalog.resource_types_for_arn(svc, resource)):
-            return True
+        for found in catalog.resource_types_for_arn(svc, resource):
+            if found.name.lower() in names or catalog.qualified_base(svc, found.name) in names:
+                return True
     return False
 
 
