@@ -145,6 +145,7 @@ def test_simulate_exit_0_whatever_the_decision(tmp_path: Path, capsys) -> None:
 @pytest.mark.parametrize("bad, words", [
     ("[]", "must be a JSON object"),
     ("{", "not valid JSON"),
+    ('{"request": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),
     (json.dumps({"identity_policies": []}), "request: required"),
     (json.dumps({"request": {"principal": "p", "action": "a"}, "identity_policies": []}),
      "request.resource"),

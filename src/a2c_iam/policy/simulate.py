@@ -110,7 +110,10 @@ def parse_policy_set(data: Mapping[str, Any]) -> PolicySet:
 def load_input(text: str) -> Any:
     try:
         return json.loads(text)
-    except (ValueError, RecursionError) as exc:
+    except RecursionError as exc:
+        # Valid JSON can be nested deeper than the parser recurses; say so rather than blame it.
+        raise SimulateInputError("the JSON is nested too deeply to read") from exc
+    except ValueError as exc:
         raise SimulateInputError(f"not valid JSON: {exc}") from exc
 
 
