@@ -22,6 +22,8 @@ import statistics
 import time
 from collections.abc import Callable
 
+from peers import require
+
 from a2c_iam.policy import PolicySet, Request, compile_policy_set, parse_policy
 
 ACCOUNT = "111122223333"
@@ -129,6 +131,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     rnd = random.Random(args.seed)
+    require("moto", "moto[server]")
 
     from moto.iam.access_control import IAMPolicy, PermissionResult
 

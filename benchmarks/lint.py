@@ -33,6 +33,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from peers import require
+
 ACCOUNT = "111122223333"
 ACTIONS = {
     "s3": ["GetObject", "PutObject", "DeleteObject", "ListBucket", "GetBucketAcl", "PutObjectAcl",
@@ -179,6 +181,7 @@ def main() -> int:
                         help="fresh interpreters per linter, alternating; medians are reported")
     parser.add_argument("--child", choices=("a2c-iam", "parliament"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    require("parliament", "parliament")
     docs = corpus(args.policies, args.seed)
     if args.child:
         print(json.dumps(_measure(args.child, docs)))

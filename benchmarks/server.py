@@ -41,6 +41,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
+from peers import require
 
 from a2c_iam.api.server import free_port
 
@@ -174,6 +175,7 @@ def main() -> None:
     parser.add_argument("--caller", choices=("root", "user"), default="root",
                         help="sign as the root user, or as an IAM user with IAMReadOnlyAccess")
     args = parser.parse_args()
+    require("moto.server", "moto[server]")
     key = ("AKIA" + secrets.token_hex(8).upper(), secrets.token_urlsafe(30)[:40])
     work = tempfile.mkdtemp(prefix="a2c-iam-bench-")
     db = f"sqlite:///{work}/bench.db" if args.db == "sqlite" else args.db
