@@ -170,6 +170,12 @@ def provisioned(server: Server) -> Provisioned:
     return Provisioned(dry_run, after, output)
 
 
+def change_lines(out: str) -> list[str]:
+    """The lines of ``setup``'s output that mark a change (``+``), a repair (``~``) or drift it
+    leaves to the person (``!``)."""
+    return [line for line in out.splitlines() if line.startswith(("  + ", "  ~ ", "  ! "))]
+
+
 def _members(iam: object, group: str) -> set[str]:
     return {u["UserName"] for u in iam.get_group(GroupName=group)["Users"]}  # type: ignore[attr-defined]
 
@@ -258,7 +264,8 @@ def test_second_run_changes_nothing(server: Server, provisioned: Provisioned,
     status, out, _ = a2c(server, capsys, *setup_args(server, "--write-profiles"),
                          env=server.root_env)
     assert status == 0
-    assert "no changes" in out and "+" not in out.replace("+ ", "X") and "access key" not in out
+    assert "no changes" in out and "access key" not in out
+    assert change_lines(out) == [], out
     assert keys_before == {u: iam.list_access_keys(UserName=u)["AccessKeyMetadata"]  # type: ignore[attr-defined]
                            for u in (*USERS, DEPLOYER)}
 
@@ -417,6 +424,41 @@ def test_drift_is_reported_and_repaired(server: Server, provisioned: Provisioned
     assert status == 0 and "no changes" in out
 
 
+def test_policies_on_a_general_user_are_reported_not_removed(
+        server: Server, provisioned: Provisioned, capsys: pytest.CaptureFixture[str]) -> None:
+    """A policy attached to a general user itself (managed or inline) is drift setup reports,
+    with the command that removes it, on every run until it is gone; it never removes it."""
+    iam = server.iam()
+    iam.attach_user_policy(UserName="alice", PolicyArn=ADMIN_ARN)  # type: ignore[attr-defined]
+    iam.put_user_policy(UserName="bob", PolicyName="extra", PolicyDocument=json.dumps({  # type: ignore[attr-defined]
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "ecs:*", "Resource": "*"}]}))
+    try:
+        for extra in ("--dry-run", "--write-profiles"):
+            status, out, _ = a2c(server, capsys, *setup_args(server, extra), env=server.root_env)
+            assert status == 0, out
+            assert "no changes" not in out and "2 drift(s) setup leaves to you" in out, out
+            lines = change_lines(out)
+            assert len(lines) == 2 and all(line.startswith("  ! ") for line in lines), out
+            alice, bob = lines
+            assert f"user alice: {ADMIN_ARN} is attached to the user itself" in alice
+            assert "only through the group" in alice
+            assert (f"aws iam detach-user-policy --user-name alice --policy-arn {ADMIN_ARN} "
+                    f"--endpoint-url {server.url}") in alice
+            assert "user bob: inline policy extra is on the user itself" in bob
+            assert "aws iam delete-user-policy --user-name bob --policy-name extra" in bob
+        # left as they were
+        attached = iam.list_attached_user_policies(UserName="alice")["AttachedPolicies"]  # type: ignore[attr-defined]
+        assert [p["PolicyArn"] for p in attached] == [ADMIN_ARN]
+        assert iam.list_user_policies(UserName="bob")["PolicyNames"] == ["extra"]  # type: ignore[attr-defined]
+    finally:
+        iam.detach_user_policy(UserName="alice", PolicyArn=ADMIN_ARN)  # type: ignore[attr-defined]
+        iam.delete_user_policy(UserName="bob", PolicyName="extra")  # type: ignore[attr-defined]
+    status, out, _ = a2c(server, capsys, *setup_args(server), env=server.root_env)
+    assert status == 0 and "no changes: the account already matches" in out, out
+    assert change_lines(out) == [], out
+
+
 # -- refusals ------------------------------------------------------------------------------------
 
 def test_foreign_entities_are_never_changed(server: Server, provisioned: Provisioned,
@@ -486,6 +528,24 @@ def test_instance_profile_variant(server: Server, provisioned: Provisioned,
     assert role_arns == group_arns
     status, out, _ = a2c(server, capsys, *args, env=server.root_env)
     assert status == 0 and "no changes" in out
+
+
+def test_deploy_user_leaves_the_group_without_users(
+        server: Server, provisioned: Provisioned, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without --users (an instance profile and a deployment user) setup does not manage the
+    group, but the deployment user in it is still drift, and repaired."""
+    iam = server.iam()
+    iam.add_user_to_group(GroupName=GROUP, UserName=DEPLOYER)  # type: ignore[attr-defined]
+    args = ["setup", *CHOICE_FLAGS, "--instance-profile", "a2c-worker-2", "--deploy-user",
+            DEPLOYER, "--endpoint-url", server.url]
+    status, out, _ = a2c(server, capsys, *args, env=server.root_env)
+    assert status == 0, out
+    assert (f"~ user {DEPLOYER}: remove from group {GROUP} (drift: the deployment user is in "
+            "the general-purpose group)") in out
+    assert iam.list_groups_for_user(UserName=DEPLOYER)["Groups"] == []  # type: ignore[attr-defined]
+    assert _members(iam, GROUP) == set(USERS)  # the group itself is left as it was
+    status, out, _ = a2c(server, capsys, *args, env=server.root_env)
+    assert status == 0 and "no changes" in out and change_lines(out) == [], out
 
 
 def test_check_an_assumed_role_session(server: Server, provisioned: Provisioned,

@@ -12,6 +12,8 @@ also means a refusal (a name taken by an entity this tool did not create, the wr
 found before anything is written. A second run plans nothing; whatever differs from the
 specification (a changed policy document, a missing attachment, an extra policy on the group,
 the deployment user in the general group) is a change marked as drift, and applying fixes it.
+One kind of drift is reported and never repaired: a policy on a general user itself (see
+:class:`Finding`).
 
 Ownership: every user, role, policy and instance profile created here carries the tag
 ``a2c-iam:managed=true`` and the path ``/a2c-iam/``; IAM groups cannot be tagged, so a group is
@@ -27,6 +29,7 @@ nothing App2Container itself uses.
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -38,6 +41,7 @@ __all__ = [
     "DEFAULT_GROUP",
     "MAX_POLICY_VERSIONS",
     "Change",
+    "Finding",
     "ManagedPolicy",
     "NewKey",
     "Plan",
@@ -138,11 +142,36 @@ class Change:
         return f"{self.entity}: {self.action}" + (f" (drift: {self.drift})" if self.drift else "")
 
 
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Drift that ``setup`` reports on every run but does not repair: ``remedy`` says how to.
+
+    The one kind is a policy attached to a general user itself, managed or inline. The seed
+    gives general users their permissions through the group only, so such a policy is drift —
+    and a dangerous one: ``AdministratorAccess`` on alice makes her a deployment persona, and
+    ``a2c check --profile alice`` rightly says she may ``--deploy``. Yet unlike an extra policy
+    on the group (which only this tool manages) a user's own policy is the likeliest place for a
+    person's deliberate grant, made after setup and without it, and deleting a grant is not
+    undone by running setup again. So setup does not remove it, with or without a flag: it names
+    the policy and the exact command that removes it, and says so until it is gone (the account
+    is never reported as matching while it is there).
+    """
+
+    entity: str
+    problem: str
+    drift: str
+    remedy: str
+
+    def describe(self) -> str:
+        return f"{self.entity}: {self.problem} (drift: {self.drift}; {self.remedy})"
+
+
 @dataclass(slots=True)
 class Plan:
     caller_arn: str
     changes: list[Change] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
 
     @property
     def drift(self) -> list[Change]:
@@ -385,10 +414,45 @@ class _Planner:
             return NewKey(user, made["AccessKeyId"], made["SecretAccessKey"])
         return run
 
+    def group_members(self) -> set[str]:
+        """The group's members when the group is not planned (no --users, an instance profile):
+        read only, so that a deployment user in it is found; a group that is missing, or not
+        ours, has none."""
+        found = self._get("get_group", GroupName=self.spec.group)
+        if found is None or found["Group"]["Path"] != MANAGED_PATH:
+            return set()
+        return {u["UserName"] for page in self.aws.pages(self.iam, "get_group",
+                                                         GroupName=self.spec.group)
+                for u in page.get("Users", [])}
+
+    def _own_policies(self, name: str) -> None:
+        """Report (never remove) the policies on the general user ``name`` itself: see
+        :class:`Finding` for why."""
+        cli = "aws iam {} --user-name " + name + " {}"
+        if self.aws.profile:
+            cli += f" --profile {shlex.quote(self.aws.profile)}"
+        if self.aws.endpoint_url:
+            cli += f" --endpoint-url {shlex.quote(self.aws.endpoint_url)}"
+        drift = f"general users get their permissions only through the group {self.spec.group}"
+        for page in self.aws.pages(self.iam, "list_attached_user_policies", UserName=name):
+            for attached in page.get("AttachedPolicies", []):
+                arn = attached["PolicyArn"]
+                self.plan.findings.append(Finding(
+                    f"user {name}", f"{arn} is attached to the user itself", drift,
+                    "remove it with: " + cli.format("detach-user-policy", f"--policy-arn {arn}")))
+        for page in self.aws.pages(self.iam, "list_user_policies", UserName=name):
+            for policy_name in page.get("PolicyNames", []):
+                self.plan.findings.append(Finding(
+                    f"user {name}", f"inline policy {policy_name} is on the user itself", drift,
+                    "remove it with: " + cli.format("delete-user-policy",
+                                                    f"--policy-name {policy_name}")))
+
     def users(self, members: set[str]) -> None:
         group = self.spec.group
         for name in self.spec.users:
             existed = self.user(name, role="general purpose")
+            if existed:
+                self._own_policies(name)
             if name not in members:
                 self._change(f"user {name}", f"add to group {group}", self._call(
                     "add_user_to_group", GroupName=group, UserName=name),
@@ -471,7 +535,12 @@ def plan_setup(aws: Aws, spec: SetupSpec) -> Plan:
     plan = Plan(caller_arn=caller.arn)
     planner = _Planner(aws, spec, plan)
     planner.policies()
-    members = planner.group() if spec.wants_group else set()
+    if spec.wants_group:
+        members = planner.group()
+    elif spec.deploy_user:
+        members = planner.group_members()
+    else:
+        members = set()
     planner.users(members)
     planner.deploy_user(members)
     planner.instance_profile()
@@ -506,14 +575,20 @@ class SetupIncomplete(LiveError):
 
 def format_plan(plan: Plan, *, dry_run: bool) -> list[str]:
     lines = [f"as {plan.caller_arn}"]
-    if not plan.changes:
+    if not plan.changes and not plan.findings:
         lines.append("no changes: the account already matches the specification")
+    elif not plan.changes:
+        lines.append("nothing for setup to change")
     else:
         verb = "would" if dry_run else "will"
         drift = len(plan.drift)
         lines.append(f"{len(plan.changes)} change(s) {verb} be made"
                      + (f", {drift} of them to repair drift" if drift else "") + ":")
         lines.extend(f"  {'~' if c.drift else '+'} {c.describe()}" for c in plan.changes)
+    if plan.findings:
+        lines.append(f"{len(plan.findings)} drift(s) setup leaves to you (it never removes a "
+                     "general user's own policies):")
+        lines.extend(f"  ! {f.describe()}" for f in plan.findings)
     lines.extend(f"note: {n}" for n in plan.notes)
     return lines
 
