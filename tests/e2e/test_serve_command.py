@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -24,7 +26,10 @@ def a2c_iam(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedP
 
 
 def clean_env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "A2C_IAM_"))}
+    """No AWS or a2c-iam settings, and no PYTHONUNBUFFERED: a user's stdout to a pipe or file is
+    block-buffered, and what ``serve`` prints before serving must get through all the same."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AWS_", "A2C_IAM_")) and k != "PYTHONUNBUFFERED"}
     env.update(HOME=str(home), AWS_SHARED_CREDENTIALS_FILE=str(home / "credentials"),
                AWS_CONFIG_FILE=str(home / "config"), AWS_PAGER="")
     return env
@@ -44,6 +49,27 @@ def start(cwd: Path, env: dict[str, str], *args: str) -> tuple[subprocess.Popen[
         except OSError:
             time.sleep(0.1)
     raise AssertionError("serve did not start")
+
+
+def first_lines(proc: subprocess.Popen[str], n: int, timeout: float = 10) -> list[str]:
+    """The first ``n`` lines of the running process's stdout, or fewer if they do not come in
+    time (read on a thread: a bare readline would hang the test on a stuck buffer)."""
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for _ in range(n):
+            lines.put(proc.stdout.readline().strip())
+
+    threading.Thread(target=read, daemon=True).start()
+    got: list[str] = []
+    deadline = time.monotonic() + timeout
+    while len(got) < n and (left := deadline - time.monotonic()) > 0:
+        try:
+            got.append(lines.get(timeout=left))
+        except queue.Empty:
+            break
+    return got
 
 
 def stop(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
@@ -84,11 +110,7 @@ def test_plain_start_prints_a_key_the_aws_cli_takes_from_the_environment(tmp_pat
     env = clean_env(tmp_path)
     proc, port = start(tmp_path, env)
     try:
-        deadline = time.monotonic() + 10
-        lines: list[str] = []
-        while len(lines) < 3 and time.monotonic() < deadline:  # the key is printed before serving
-            assert proc.stdout is not None
-            lines.append(proc.stdout.readline().strip())
+        lines = first_lines(proc, 3)  # printed before serving, while the server runs
         shown = dict(line.split(" = ", 1) for line in lines if " = " in line)
         assert set(shown) == {"aws_access_key_id", "aws_secret_access_key"}
         cli = {**env, "AWS_ACCESS_KEY_ID": shown["aws_access_key_id"],

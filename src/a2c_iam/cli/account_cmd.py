@@ -12,6 +12,7 @@ import argparse
 import configparser
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +179,7 @@ def create_and_show(svc: Any, account_id: str | None, root_key: tuple[str, str] 
         if root_key is None:
             out(f"aws_secret_access_key = {secret}")
             err("This secret is shown once; it cannot be retrieved later.")
+    sys.stdout.flush()  # before serving starts: see io.out
     if profile:
         path = write_profile(profile, new.access_key_id, secret)
         err(f"profile {profile} written to {path}")

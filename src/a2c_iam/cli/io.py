@@ -46,7 +46,11 @@ def read_bytes(path: str) -> bytes:
 
 
 def out(text: str) -> None:
-    """Print without failing on text the terminal cannot encode (user input is echoed in errors)."""
+    """Print without failing on text the terminal cannot encode (user input is echoed in errors).
+
+    Standard output is block-buffered on a pipe or file: what must be seen before a long-running
+    command goes on (a root secret printed before ``serve`` starts serving, which a killed
+    server would otherwise lose for good) is followed by ``sys.stdout.flush()``."""
     sys.stdout.write(text.encode("utf-8", "backslashreplace").decode("utf-8") + "\n")
 
 
