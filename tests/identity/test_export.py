@@ -78,7 +78,8 @@ def build(call: Any) -> None:
          PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
     call("CreateUser", UserName="bob")
     call("CreateRole", RoleName="task", AssumeRolePolicyDocument=TRUST,
-         Tags=[{"Key": "env", "Value": "dev"}])
+         Tags=[{"Key": "env", "Value": "dev"}], Description="runs the tasks",
+         MaxSessionDuration=7200)  # RoleDetail lacks these; the profile's Roles[] has them
     call("PutRolePolicy", RoleName="task", PolicyName="inline-r", PolicyDocument=ALLOW)
     call("AttachRolePolicy", RoleName="task", PolicyArn=local)
     call("CreateInstanceProfile", InstanceProfileName="task-profile")
@@ -157,6 +158,8 @@ def test_export_round_trips_through_an_empty_account(svc: Any, account: Any, cal
     ctx = svc.context(target.account_id)
     got = svc.run("iam", "GetUserPolicy", ctx, UserName="alice", PolicyName="inline-u")
     assert got["PolicyDocument"] == json.loads(DENY)
+    role = svc.run("iam", "GetRole", ctx, RoleName="task")["Role"]
+    assert (role["Description"], role["MaxSessionDuration"]) == ("runs the tasks", 7200)
 
 
 def test_an_export_as_json_text_imports_too(svc: Any, account: Any, call: Any) -> None:

@@ -22,7 +22,7 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
 from sqlalchemy import select
@@ -188,6 +188,18 @@ def _parse_date(value: str) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _role_as_shown_in_a_profile(role: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The role's own entry in one of its instance profiles, or {}. ``RoleDetail`` carries no
+    ``Description`` or ``MaxSessionDuration``; the ``Role`` shape inside
+    ``InstanceProfileList[].Roles[]`` does, so a role in a profile keeps them through a round
+    trip (a role in none cannot: AWS's export does not say)."""
+    for profile in role.get("InstanceProfileList") or []:
+        for shown in profile.get("Roles") or []:
+            if str(shown.get("RoleName", "")).lower() == str(role["RoleName"]).lower():
+                return cast(Mapping[str, Any], shown)
+    return {}
 
 
 def _date(value: Any, default: datetime) -> datetime:
@@ -455,10 +467,12 @@ def import_details(tx: Tx, details: Mapping[str, Any]) -> None:
         rid = ids.unique_id(Prefix.ROLE)
         trust = document(_text(r["AssumeRolePolicyDocument"]), PolicyKind.TRUST)
         last = r.get("RoleLastUsed") or {}
+        shown = _role_as_shown_in_a_profile(r)
         conn.execute(s.roles.insert().values(
             id=rid, account_id=account, name=r["RoleName"], name_lower=r["RoleName"].lower(),
             path=r.get("Path") or "/", created_at=_date(r.get("CreateDate"), tx.now),
-            trust_policy=trust, description=None, max_session_duration=3600,
+            trust_policy=trust, description=shown.get("Description"),
+            max_session_duration=int(shown.get("MaxSessionDuration") or 3600),
             boundary_policy_id=boundary(r.get("PermissionsBoundary")),
             last_used_at=_date(last["LastUsedDate"], tx.now) if last.get("LastUsedDate") else None,
             last_used_region=last.get("Region")))
