@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -293,8 +293,8 @@ _ALLOW_ALL = parse_policy({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 
 
-def _outsider(account: Account, foreign: str, arn: str | None = None) -> str:
-    return arn or f"arn:{account.partition}:iam::{foreign}:user/a2c-iam-audit-outsider"
+def _outsider(account: Account, foreign: str) -> str:
+    return f"arn:{account.partition}:iam::{foreign}:user/a2c-iam-audit-outsider"
 
 
 def _trust_checks(model: AccessModel) -> Iterator[Finding]:
@@ -305,9 +305,10 @@ def _trust_checks(model: AccessModel) -> Iterator[Finding]:
             continue
         cps = compile_policy_set(PolicySet(identity_policies=(_ALLOW_ALL,),
                                            resource_policy=role.trust))
+        outsider = _outsider(account, stranger)
         ctx = {"aws:SecureTransport": "true"}
-        if cps.authorize(Request(_outsider(account, stranger), "sts:AssumeRole", role.arn,
-                                 ctx)).allowed:
+        if cps.authorize(Request(outsider, "sts:AssumeRole", role.arn, {
+                **ctx, "aws:PrincipalAccount": stranger, "aws:PrincipalArn": outsider})).allowed:
             yield finding("ROLE_TRUSTS_ANYONE", f"Role {role.name} can be assumed by a principal "
                           f"of any account (tried {stranger}) with no further condition.",
                           (role.arn,), (f"{role.arn} trust policy",))
@@ -318,12 +319,132 @@ def _trust_checks(model: AccessModel) -> Iterator[Finding]:
                               f"{action} by any identity of {provider}: no condition on the "
                               "token's audience or subject.", (role.arn,),
                               (f"{role.arn} trust policy",))
-        for foreign, principal in _foreign(role.trust, account.account_id):
-            who = _outsider(account, foreign, principal)
-            if cps.authorize(Request(who, "sts:AssumeRole", role.arn, ctx)).allowed:
-                yield finding("ROLE_CROSS_ACCOUNT_NO_EXTERNAL_ID", f"Role {role.name} trusts "
-                              f"account {foreign} ({who}) with no sts:ExternalId condition.",
-                              (role.arn,), (f"{role.arn} trust policy",))
+        yield from _cross_account(account, role.name, role.arn, role.trust, stranger)
+
+
+#: Condition keys that say *which* principal may ask (its account, ARN, organisation, or a
+#: service acting for one), and the external ID itself: the only keys the cross-account check
+#: keeps. Every other key (MFA, source IP, time, tags, principal type…) narrows how or when a
+#: principal of the trusted account may ask, not which account it is in.
+_WHO_KEYS = frozenset({
+    "sts:externalid", "aws:principalaccount", "aws:principalarn", "aws:principalorgid",
+    "aws:principalorgpaths", "aws:principalisawsservice", "aws:principalservicename",
+    "aws:principalservicenameslist", "aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid",
+    "aws:sourceorgpaths", "aws:sourceowner"})
+
+def _cross_account(account: Account, name: str, arn: str, trust: Policy,
+                   stranger: str) -> Iterator[Finding]:
+    """``ROLE_CROSS_ACCOUNT_NO_EXTERNAL_ID``: some principal of another account may assume the
+    role without sending an ``sts:ExternalId``.
+
+    AWS's confused-deputy guidance asks for an external ID on every role a third party
+    assumes; a condition on MFA, the source IP, the caller's ARN or tags narrows *who* of that
+    account may, and does not stand in for it. So the trust policy is asked of the engine in a
+    reduced form: Allow statements keep only their conditions on ``sts:ExternalId`` and on the
+    keys that say which account the caller is in (``aws:PrincipalAccount``,
+    ``aws:PrincipalArn``, ``aws:PrincipalOrgID``/``OrgPaths``, the ``aws:Source…`` keys of
+    services); the others count as met, and a Deny with such a condition as avoided (it is
+    dropped). The callers asked are those the statements could name: each account and ARN of
+    the Principal element (``123456789012``, ``…:root``, ``…:user/…``, ``…:role/…``,
+    ``arn:aws:sts::…:assumed-role/…``), each ``aws:PrincipalAccount`` value and one instance of
+    each ``aws:PrincipalArn`` pattern, and for ``"*"`` (or ``NotPrincipal``) a principal of an
+    unrelated account; each asks with its own ``aws:PrincipalAccount`` and
+    ``aws:PrincipalArn`` and no external ID. So ``"*"`` limited to the own account (by
+    ``aws:PrincipalAccount`` or an ``aws:PrincipalArn`` of it) is not reported, nor a trust
+    limited to an organisation (``aws:PrincipalOrgID``: the audit cannot tell its members, and
+    they are the organisation's own accounts, not third parties).
+    """
+    statements = []
+    narrowing: list[str] = []
+    for st in trust.statements:
+        kept = tuple(c for c in st.conditions if c.key.lower() in _WHO_KEYS)
+        if st.effect.value == "Deny" and len(kept) != len(st.conditions):
+            continue
+        if st.effect.value == "Allow":
+            narrowing += [c.key for c in st.conditions if c.key.lower() != "sts:externalid"]
+        statements.append(replace(st, conditions=kept))
+    cps = compile_policy_set(PolicySet(identity_policies=(_ALLOW_ALL,),
+                                       resource_policy=replace(trust, statements=tuple(
+                                           statements))))
+    others = ""
+    if narrowing:
+        others = (" (its " + ", ".join(sorted(set(narrowing), key=str.lower)) + " conditions "
+                  "narrow who may, but do not replace an external ID)")
+    reported: set[str] = set()
+    for foreign, who, principal_arn in _foreign(trust, account, stranger):
+        if foreign in reported:
+            continue
+        ctx = {"aws:SecureTransport": "true", "aws:PrincipalAccount": foreign,
+               "aws:PrincipalArn": principal_arn}
+        if cps.authorize(Request(who, "sts:AssumeRole", arn, ctx)).allowed:
+            reported.add(foreign)
+            whom = (f"a principal of any other account (tried {foreign}, as {principal_arn})"
+                    if foreign == stranger else f"account {foreign} ({principal_arn})")
+            yield finding("ROLE_CROSS_ACCOUNT_NO_EXTERNAL_ID", f"Role {name} trusts {whom} "
+                          f"with no sts:ExternalId condition{others}.", (arn,),
+                          (f"{arn} trust policy",))
+
+
+def _foreign(trust: Policy, account: Account,
+             stranger: str) -> list[tuple[str, str, str]]:
+    """(account, request principal, its ``aws:PrincipalArn``) for each caller of another
+    account that an Allow statement for ``sts:AssumeRole`` may name (see
+    :func:`_cross_account`)."""
+    own, part = account.account_id, account.partition
+    out: dict[tuple[str, str], str] = {}
+
+    def add(value: str, wild_account: str | None = None) -> None:
+        if re.fullmatch(r"\d{12}", value):
+            value = f"arn:{part}:iam::{value}:root"
+        fields = value.split(":", 5)
+        if len(fields) != 6 or fields[0] != "arn" or fields[2] not in ("iam", "sts", "*"):
+            return
+        acct = fields[4]
+        if acct in ("*", "?" * 12) and wild_account is not None:
+            acct = wild_account
+        if not re.fullmatch(r"\d{12}", acct) or acct == own:
+            return
+        rest = fields[5].replace("*", "a2c-iam-audit-outsider").replace("?", "a")
+        service = "sts" if rest.startswith(("assumed-role/", "federated-user/")) else "iam"
+        principal_arn = f"arn:{part}:{service}::{acct}:{rest}"
+        who = principal_arn
+        if rest == "root":
+            who = principal_arn = _outsider(account, acct)
+        elif rest.startswith("role/"):
+            who = (f"arn:{part}:sts::{acct}:assumed-role/{rest.rsplit('/', 1)[-1]}/"
+                   "a2c-iam-audit")
+        elif service == "sts" and rest.startswith("assumed-role/"):
+            principal_arn = f"arn:{part}:iam::{acct}:role/{rest.split('/')[1]}"
+        out.setdefault((acct, who), principal_arn)
+
+    for st in trust.statements:
+        if st.effect.value != "Allow" or not _names_assume_role(st.action, st.not_action):
+            continue
+        anyone = st.not_principal is not None or st.principal is not None and (
+            st.principal.wildcard or ("AWS", "*") in st.principal.entries)
+        if anyone:
+            add(stranger)
+        if st.principal is not None:
+            for kind, value in st.principal.entries:
+                if kind == "AWS" and value != "*":
+                    add(value)
+        for c in st.conditions:
+            key = c.key.lower()
+            for v in c.values:
+                if not isinstance(v, str):
+                    continue
+                if key == "aws:principalaccount" and re.fullmatch(r"\d{12}", v):
+                    add(v)
+                elif key == "aws:principalarn":
+                    add(v, stranger)
+    return [(acct, who, principal_arn) for (acct, who), principal_arn in out.items()]
+
+
+def _names_assume_role(action: tuple[str, ...] | None, not_action: tuple[str, ...] | None) -> bool:
+    if action is not None:
+        return any(action_regex(a).fullmatch("sts:AssumeRole") for a in action)
+    return not_action is not None and not any(
+        action_regex(a).fullmatch("sts:AssumeRole") for a in not_action)
 
 
 _FEDERATED_ACTIONS = {"sts:assumerolewithwebidentity": "sts:AssumeRoleWithWebIdentity",
@@ -341,22 +462,6 @@ def _federated(trust: Policy) -> list[tuple[str, str]]:
         for kind, value in st.principal.entries:
             if kind == "Federated" and actions:
                 out.setdefault(value, actions[0])
-    return sorted(out.items())
-
-
-def _foreign(trust: Policy, own: str) -> list[tuple[str, str | None]]:
-    out: dict[str, str | None] = {}
-    for st in trust.statements:
-        if st.effect.value != "Allow" or st.principal is None:
-            continue
-        for kind, value in st.principal.entries:
-            if kind != "AWS" or value == "*":
-                continue
-            m = re.match(r"^(?:arn:[^:]+:iam::)?(\d{12})(?::(root|user/.+|role/.+))?$", value)
-            if m is None or m.group(1) == own:
-                continue
-            rest = m.group(2)
-            out.setdefault(m.group(1), value if rest and rest != "root" else None)
     return sorted(out.items())
 
 

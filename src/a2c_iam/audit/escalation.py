@@ -11,15 +11,21 @@ Two kinds of step:
   policy of the account that gives X more) or write an inline policy to X or to one of X's
   groups; create a new default version of (or switch the default version of) a customer
   managed policy that applies to X; add X to a more privileged group; remove X's permissions
-  boundary when X can do more without it. And one step that makes a new principal: create a
-  role that trusts P and attach or write a policy to it.
+  boundary when X can do more without it. An attachment may also be of a policy Y makes for
+  it: a new customer managed policy (``iam:CreatePolicy`` on an unused name of the account,
+  then the attach action with ``iam:PolicyARN`` set to the new ARN), or an existing customer
+  policy it may attach and rewrite (``iam:CreatePolicyVersion``). And one step that makes a new
+  principal: create a role that trusts P and attach or write a policy to it.
 
 Principal P can escalate when, following act-as steps from P, it reaches a principal that is
 more privileged than P (it can do one of the probe requests below that P cannot; an
-*administrator* can do them all), or one that can give P, or a principal P reaches, any
-permission. The worst path found is reported: an administrator or any permission (critical)
-ends the search, a more privileged principal or a policy short of administrator (high) is kept
-while the search goes on. Every step is a request asked of the engine with the real ARNs of
+*administrator* can do them all), or when any principal on the way (P included) can give any
+principal on the way (P included) any permission: P acting as Q and able to write a policy of
+Q, or of one of Q's groups, gets what it writes, so P's own give steps count on every role it
+can assume and every user it can get credentials for, as well as on itself. The worst path
+found is reported: an administrator or any permission (critical) ends the search, a more
+privileged principal or a policy short of administrator (high) is kept while the search goes
+on. Every step is a request asked of the engine with the real ARNs of
 the account (the policy to attach is ``AdministratorAccess`` first; ``iam:PassedToService`` and
 the target's tags are set), so conditions and resource scoping count; an action that merely
 appears in a policy does not.
@@ -34,6 +40,7 @@ from collections import deque
 from dataclasses import dataclass, replace
 
 from ..policy import CompiledPolicySet
+from ..policy.match import action_regex
 from .access import AccessModel, Principal
 
 __all__ = ["Escalation", "EscalationFinder", "PROBES"]
@@ -121,6 +128,14 @@ class EscalationFinder:
         self._attachable: dict[tuple[str, str, str], list[str]] = {}
         self._limited: set[str] = set()
         self._gifts: dict[tuple[str, str], str | None] = {}
+        self._creates: dict[str, tuple[str, ...]] = {}
+        taken = {pol.name for pol in acct.policies.values() if not pol.aws_managed}
+        name, n = "a2c-iam-audit-new-policy", 1
+        while name in taken:
+            n += 1
+            name = f"a2c-iam-audit-new-policy-{n}"
+        #: The ARN of a customer managed policy the account does not have yet (path ``/``).
+        self._new_policy = f"arn:{acct.partition}:iam::{acct.account_id}:policy/{name}"
 
     def _arn(self, template: str) -> str:
         return template.format(**self._fmt)
@@ -256,6 +271,9 @@ class EscalationFinder:
             return None
         if m.allows(y, action, target, {"iam:PolicyARN": self._admin_policy}, compiled=cps):
             return self._admin_policy
+        for new in self._can_create(y, cps):
+            if m.allows(y, action, target, {"iam:PolicyARN": new}, compiled=cps):
+                return f"{new} (created with iam:CreatePolicy)"
         key = (y.arn, action, target)
         allowed = self._attachable.get(key)
         if allowed is None:
@@ -268,12 +286,52 @@ class EscalationFinder:
                 continue
             pol = m.account.policies[arn]
             assert pol.policy is not None
+            if not pol.aws_managed and m.allows(y, "iam:CreatePolicyVersion", arn,
+                                                compiled=cps):
+                return f"{arn} (given a new default version with iam:CreatePolicyVersion)"
             given = replace(x, policies=x.policies + ((f"attached {pol.name}", pol.policy),))
             if self._gains(x, given):
                 if not self._probe_all(given):
                     self._limited.add(arn)
                 return arn
         return None
+
+    def _can_create(self, y: Principal, cps: CompiledPolicySet) -> tuple[str, ...]:
+        """The ARNs of new customer managed policies ``y`` may create (``iam:CreatePolicy``
+        asked of the engine), asked once per principal: a name the account does not use, at
+        path ``/``, and one instance of each policy ARN pattern its grants of the action name
+        (``policy/team-*`` becomes ``policy/team-a2c-iam-audit-new``; a name not yet taken
+        as it is), so that a grant limited to a prefix or a name is followed too."""
+        found = self._creates.get(y.arn)
+        if found is None:
+            m = self.model
+            found = ()
+            if m.mentions(cps, "iam:CreatePolicy"):
+                found = tuple(arn for arn in self._new_policy_arns(y)
+                              if m.allows(y, "iam:CreatePolicy", arn, compiled=cps))
+            self._creates[y.arn] = found
+        return found
+
+    def _new_policy_arns(self, y: Principal) -> list[str]:
+        acct = self.model.account
+        out = [self._new_policy]
+        for _, pol in y.policies:
+            for st in pol.statements:
+                if st.effect.value != "Allow" or not st.resource or st.action is None or not any(
+                        action_regex(a).fullmatch("iam:CreatePolicy") for a in st.action):
+                    continue
+                for pattern in st.resource:
+                    parts = pattern.split(":", 5)
+                    if len(parts) != 6 or "${" in pattern or parts[2] not in ("iam", "*") \
+                            or not parts[5].startswith("policy/"):
+                        continue
+                    if parts[4] not in (acct.account_id, "*"):
+                        continue
+                    name = parts[5].replace("*", "a2c-iam-audit-new").replace("?", "a")
+                    arn = f"arn:{acct.partition}:iam::{acct.account_id}:{name}"
+                    if arn not in acct.policies and arn not in out:
+                        out.append(arn)
+        return out
 
     def _probe_all(self, x: Principal) -> bool:
         """Whether ``x`` (a changed principal, not cached) is allowed every probe request."""
@@ -310,6 +368,11 @@ class EscalationFinder:
                     compiled=cps):
             return (f"iam:CreateRole (trusting {p.label}) + iam:AttachRolePolicy "
                     f"{self._admin_policy}, then sts:AssumeRole")
+        for policy in self._can_create(p, cps):
+            if m.allows(p, "iam:AttachRolePolicy", new, {"iam:PolicyARN": policy},
+                        compiled=cps):
+                return (f"iam:CreateRole (trusting {p.label}) + iam:CreatePolicy {policy} + "
+                        "iam:AttachRolePolicy, then sts:AssumeRole")
         if m.allows(p, "iam:PutRolePolicy", new, compiled=cps):
             return f"iam:CreateRole (trusting {p.label}) + iam:PutRolePolicy, then sts:AssumeRole"
         return None
@@ -364,10 +427,20 @@ class EscalationFinder:
                     return Escalation(p.arn, nchain, nsteps, "administrator", q.label)
                 if best is None and self._more(q, p):
                     best = Escalation(p.arn, nchain, nsteps, "more privileged", q.label)
-                for arn in (p.arn, *visited):
+                # q may give any principal on the way (itself included) ...
+                for arn in visited:
                     gift = self.gives(q, m.get(arn))
                     if gift is not None and critical(found := Escalation(
                             p.arn, nchain, nsteps, self.reaches(gift), gift)):
+                        return found
+                # ... and any principal on the way (p first) may give q: p acts as q after
+                for arn in visited:
+                    if arn == target:
+                        continue
+                    gift = self.gives(m.get(arn), q)
+                    if gift is not None and critical(found := Escalation(
+                            p.arn, nchain, nsteps, self.reaches(gift),
+                            gift if arn == p.arn else f"{m.get(arn).label}: {gift}")):
                         return found
                 queue.append(target)
         return best
