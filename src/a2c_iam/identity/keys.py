@@ -16,12 +16,11 @@ from a2c_iam.store import schema as s
 
 from . import ids
 from .common import ACCESS_KEYS_PER_USER, check_count, page, set_target
-from .entities import user_row
 from .errors import NoSuchEntity
 from .model import AccessKey, AccessKeyMetadata
 from .secrets import Cipher, SecretStr
 from .tx import Tx
-from .users import caller_user_name
+from .users import credential_owner
 
 
 def secret_context(access_key_id: str) -> str:
@@ -44,15 +43,6 @@ def decrypt_secret(cipher: Cipher, access_key_id: str, blob: bytes) -> SecretStr
     return cipher.decrypt(blob, secret_context(access_key_id))
 
 
-def _owner(tx: Tx, user_name: str | None) -> tuple[str | None, str, str]:
-    """(user id or None for root, the name IAM reports, the target ARN)."""
-    name = caller_user_name(tx, user_name)
-    if name is None:
-        return None, tx.account_id, ids.root_arn(tx.account_id)
-    row = user_row(tx.conn, tx.account_id, name)
-    return row.id, row.name, ids.arn(tx.account_id, "user", row.path, row.name)
-
-
 def _owner_filter(tx: Tx, user_id: str | None) -> Any:
     if user_id is None:
         return (s.access_keys.c.account_id == tx.account_id) & s.access_keys.c.user_id.is_(None)
@@ -60,7 +50,7 @@ def _owner_filter(tx: Tx, user_id: str | None) -> Any:
 
 
 def create_access_key(tx: Tx, user_name: str | None = None) -> dict[str, Any]:
-    user_id, name, arn = _owner(tx, user_name)
+    user_id, name, arn = credential_owner(tx, user_name)
     set_target(tx, arn)
     check_count(tx.conn, s.access_keys, ACCESS_KEYS_PER_USER, "AccessKeysPerUser",
                 _owner_filter(tx, user_id))
@@ -78,7 +68,7 @@ def _key_row(tx: Tx, user_id: str | None, access_key_id: str) -> Any:
 
 def delete_access_key(tx: Tx, access_key_id: str, user_name: str | None = None,
                       ) -> dict[str, Any]:
-    user_id, _, arn = _owner(tx, user_name)
+    user_id, _, arn = credential_owner(tx, user_name)
     set_target(tx, arn)
     _key_row(tx, user_id, access_key_id)
     tx.conn.execute(delete(s.access_keys).where(s.access_keys.c.id == access_key_id))
@@ -87,7 +77,7 @@ def delete_access_key(tx: Tx, access_key_id: str, user_name: str | None = None,
 
 def update_access_key(tx: Tx, access_key_id: str, status: str, user_name: str | None = None,
                       ) -> dict[str, Any]:
-    user_id, _, arn = _owner(tx, user_name)
+    user_id, _, arn = credential_owner(tx, user_name)
     set_target(tx, arn)
     _key_row(tx, user_id, access_key_id)
     tx.conn.execute(update(s.access_keys).where(s.access_keys.c.id == access_key_id)
@@ -97,7 +87,7 @@ def update_access_key(tx: Tx, access_key_id: str, status: str, user_name: str | 
 
 def list_access_keys(tx: Tx, user_name: str | None = None, marker: str | None = None,
                      max_items: int | None = None) -> dict[str, Any]:
-    user_id, name, _ = _owner(tx, user_name)
+    user_id, name, _ = credential_owner(tx, user_name)
     rows = tx.conn.execute(select(s.access_keys).where(_owner_filter(tx, user_id))
                            .order_by(s.access_keys.c.created_at, s.access_keys.c.id)).all()
     items = [AccessKeyMetadata(name, r.id, r.status, r.created_at) for r in rows]

@@ -50,13 +50,11 @@ from sqlalchemy import delete, select, update
 
 from a2c_iam.store import schema as s
 
-from . import ids
 from .common import check_count, page, set_target
-from .entities import user_row
 from .errors import IdentityError, InvalidInput, NoSuchEntity
 from .server_certificates import MalformedCertificate, parse_certificate
 from .tx import Tx
-from .users import caller_user_name
+from .users import credential_owner
 
 SIGNING_CERTIFICATES_PER_USER = 2
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
@@ -77,15 +75,6 @@ class DuplicateCertificate(IdentityError):
 def new_certificate_id() -> str:
     """32 upper-case base-32 characters."""
     return "".join(secrets.choice(_BASE32) for _ in range(32))
-
-
-def _owner(tx: Tx, user_name: str | None) -> tuple[str | None, str, str]:
-    """(the user's id, None for the root user; the name reported; the target ARN)."""
-    name = caller_user_name(tx, user_name)
-    if name is None:
-        return None, tx.account_id, ids.root_arn(tx.account_id)
-    row = user_row(tx.conn, tx.account_id, name)
-    return row.id, row.name, ids.arn(tx.account_id, "user", row.path, row.name)
 
 
 def _owner_filter(tx: Tx, user_id: str | None) -> Any:
@@ -114,7 +103,7 @@ def _item(user_name: str, row: Any) -> dict[str, Any]:
 
 def upload_signing_certificate(tx: Tx, certificate_body: str, user_name: str | None = None,
                                ) -> dict[str, Any]:
-    user_id, name, arn = _owner(tx, user_name)
+    user_id, name, arn = credential_owner(tx, user_name)
     set_target(tx, arn)
     cert = parse_certificate(certificate_body, tx.now, MalformedCertificate, InvalidCertificate)
     fingerprint = hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()
@@ -134,7 +123,7 @@ def upload_signing_certificate(tx: Tx, certificate_body: str, user_name: str | N
 
 def list_signing_certificates(tx: Tx, user_name: str | None = None, marker: str | None = None,
                               max_items: int | None = None) -> dict[str, Any]:
-    user_id, name, _ = _owner(tx, user_name)
+    user_id, name, _ = credential_owner(tx, user_name)
     c = s.signing_certificates.c
     rows = tx.conn.execute(select(s.signing_certificates).where(_owner_filter(tx, user_id))
                            .order_by(c.uploaded_at, c.id)).all()
@@ -143,7 +132,7 @@ def list_signing_certificates(tx: Tx, user_name: str | None = None, marker: str 
 
 def update_signing_certificate(tx: Tx, certificate_id: str, status: str,
                                user_name: str | None = None) -> dict[str, Any]:
-    user_id, _, arn = _owner(tx, user_name)
+    user_id, _, arn = credential_owner(tx, user_name)
     set_target(tx, arn)
     _certificate_row(tx, user_id, certificate_id)
     if status not in _STATUSES:
@@ -156,7 +145,7 @@ def update_signing_certificate(tx: Tx, certificate_id: str, status: str,
 
 def delete_signing_certificate(tx: Tx, certificate_id: str, user_name: str | None = None,
                                ) -> dict[str, Any]:
-    user_id, _, arn = _owner(tx, user_name)
+    user_id, _, arn = credential_owner(tx, user_name)
     set_target(tx, arn)
     _certificate_row(tx, user_id, certificate_id)
     tx.conn.execute(delete(s.signing_certificates)

@@ -74,6 +74,17 @@ def caller_user_name(tx: Tx, user_name: str | None) -> str | None:
     raise ValidationError("Must specify userName when calling with non-User credentials")
 
 
+def credential_owner(tx: Tx, user_name: str | None) -> tuple[str | None, str, str]:
+    """Whose credentials (access keys, signing certificates) an operation is about: (the user's
+    id, None for the root user; the name IAM reports, the account id for root; the target
+    ARN)."""
+    name = caller_user_name(tx, user_name)
+    if name is None:
+        return None, tx.account_id, ids.root_arn(tx.account_id)
+    row = user_row(tx.conn, tx.account_id, name)
+    return row.id, row.name, ids.arn(tx.account_id, "user", row.path, row.name)
+
+
 def get_user(tx: Tx, user_name: str | None = None) -> dict[str, Any]:
     name = caller_user_name(tx, user_name)
     if name is None:
