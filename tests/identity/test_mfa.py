@@ -507,6 +507,36 @@ def test_guessing_codes_locks_the_device_for_that_user(svc: IdentityService, cal
     assert proved.caller.session.mfa_at is not None
 
 
+def test_guesses_at_devices_one_does_not_have_do_not_fill_the_limiter(
+        svc: IdentityService, call: Any, account: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Codes for serials that do not exist, or for a device of someone else, are refused with
+    the answer a wrong code gets but counted against nothing: one key cannot fill the limiter
+    with made-up serials and push a real lock out of it."""
+    clock = FakeClock()
+    limiter = AttemptLimiter(clock=clock)
+    monkeypatch.setattr(svc, "attempts", limiter)
+    monkeypatch.setattr(attempts, "MAX_SUBJECTS", 2)
+    user = new_user(call, svc, "pia")
+    other = new_user(call, svc, "quinn")
+    serial, seed = new_device(call, "pia")
+    last = enable(call, "pia", serial, seed)
+    right = code(seed, max(last, step_now()) + 1)
+    for _ in range(attempts.MAX_FAILURES):
+        refused(svc.invoke, "sts", "GetSessionToken",
+                {"SerialNumber": serial, "TokenCode": other_than(right)}, user)
+    assert len(limiter._failures) == 1
+    made_up = [f"arn:aws:iam::{account.account_id}:mfa/guess{i}" for i in range(20)]
+    for guess, caller in [*((g, user) for g in made_up), *((g, other) for g in made_up),
+                          (serial, other)]:
+        err = refused(svc.invoke, "sts", "GetSessionToken",
+                      {"SerialNumber": guess, "TokenCode": "123456"}, caller)
+        assert (err.code, err.message) == ("AccessDenied", BAD_STS_CODE)
+    assert len(limiter._failures) == 1
+    err = refused(svc.invoke, "sts", "GetSessionToken",  # still locked
+                  {"SerialNumber": serial, "TokenCode": right}, user)
+    assert (err.code, err.message) == ("AccessDenied", BAD_STS_CODE)
+
+
 def test_a_serial_number_longer_than_other_calls_accept_is_refused(call: Any) -> None:
     """Every call after CreateVirtualMFADevice names the device by a SerialNumber of at most 256
     characters: a longer one would make a device nobody can enable or delete."""

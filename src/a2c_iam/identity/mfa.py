@@ -169,16 +169,23 @@ def verify_code(tx: Tx, serial: str, user_id: str | None, code: str) -> bool:
     Accepts the current step and one either side; a step at or before the last accepted one is
     refused (a replay), and the step accepted is recorded. False for an unknown device, one that
     is not enabled for this user, or a malformed code.
+
+    Only a wrong code for a device enabled for this user counts as a failure (against that
+    device and user): a serial that does not exist or is not the user's can never be right, and
+    counting it would let one caller fill the limiter with made-up serials and push real locks
+    out. The answer is the same False either way.
     """
     if user_id is None:
-        return False
-    subject = _subject(serial, user_id)
-    if tx.attempts.locked(subject):
         return False
     row = tx.conn.execute(select(s.mfa_devices).where(
         s.mfa_devices.c.serial == serial, s.mfa_devices.c.account_id == tx.account_id,
         s.mfa_devices.c.user_id == user_id)).first()
-    if row is not None and _well_formed(code):
+    if row is None:
+        return False
+    subject = _subject(row.serial, user_id)
+    if tx.attempts.locked(subject):
+        return False
+    if _well_formed(code):
         totp = _totp(tx, row)
         now = current_step(tx.now)
         for step in range(now - WINDOW, now + WINDOW + 1):
