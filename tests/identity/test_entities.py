@@ -83,6 +83,12 @@ def test_access_keys_two_per_user_and_status(call: Any) -> None:
     listed = call("ListAccessKeys", UserName="carol")["AccessKeyMetadata"]
     assert {k["Status"] for k in listed} == {"Active", "Inactive"}
     assert all("SecretAccessKey" not in k for k in listed)
+    # The model's statusType also lists Expired; a key can only be made Active or Inactive.
+    err = fails(call, "UpdateAccessKey", UserName="carol", AccessKeyId=first["AccessKeyId"],
+                Status="Expired")
+    assert (err.code, err.message) == (
+        "InvalidInput", "Status Expired is not valid for an access key: use Active or Inactive.")
+    assert call("ListAccessKeys", UserName="carol")["AccessKeyMetadata"] == listed
     used = call("GetAccessKeyLastUsed", AccessKeyId=first["AccessKeyId"])
     assert used["UserName"] == "carol" and used["AccessKeyLastUsed"]["ServiceName"] == "N/A"
     err = fails(call, "DeleteAccessKey", UserName="carol", AccessKeyId="AKIAAAAAAAAAAAAAAAAA")

@@ -50,6 +50,18 @@ def quota(name: str, limit: int) -> LimitExceeded:
     return LimitExceeded(f"Cannot exceed quota for {name}: {limit}")
 
 
+#: The statuses a credential can be given (``UpdateAccessKey`` and the like). The model's
+#: ``statusType`` also lists ``Expired``; IAM documents only these two as settable.
+CREDENTIAL_STATUSES = ("Active", "Inactive")
+
+
+def check_status(status: str, what: str) -> None:
+    """Refuse a status a credential (``what``: "an access key", "an SSH public key") cannot be
+    given."""
+    if status not in CREDENTIAL_STATUSES:
+        raise InvalidInput(f"Status {status} is not valid for {what}: use Active or Inactive.")
+
+
 def count(conn: Connection, table: Table, *where: ColumnElement[bool]) -> int:
     return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
 

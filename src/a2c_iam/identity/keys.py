@@ -15,7 +15,7 @@ from sqlalchemy import delete, select, update
 from a2c_iam.store import schema as s
 
 from . import ids
-from .common import ACCESS_KEYS_PER_USER, check_count, page, set_target
+from .common import ACCESS_KEYS_PER_USER, check_count, check_status, page, set_target
 from .errors import NoSuchEntity
 from .model import AccessKey, AccessKeyMetadata
 from .secrets import Cipher, SecretStr
@@ -80,6 +80,7 @@ def update_access_key(tx: Tx, access_key_id: str, status: str, user_name: str | 
     user_id, _, arn = credential_owner(tx, user_name)
     set_target(tx, arn)
     _key_row(tx, user_id, access_key_id)
+    check_status(status, "an access key")
     tx.conn.execute(update(s.access_keys).where(s.access_keys.c.id == access_key_id)
                     .values(status=status))
     return {}

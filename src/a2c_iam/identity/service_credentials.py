@@ -52,7 +52,7 @@ from sqlalchemy import delete, select, update
 from a2c_iam.store import schema as s
 
 from . import ids
-from .common import check_count, page, set_target
+from .common import check_count, check_status, page, set_target
 from .entities import user_row
 from .errors import IdentityError, InvalidInput, NoSuchEntity
 from .secrets import SecretStr
@@ -65,7 +65,6 @@ PASSWORD_SERVICES = frozenset({"codecommit.amazonaws.com", "cassandra.amazonaws.
 #: Services IAM issues long-term API keys for (not issued here).
 API_KEY_SERVICES = frozenset({"bedrock.amazonaws.com", "logs.amazonaws.com"})
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-_STATUSES = ("Active", "Inactive")
 
 
 class ServiceNotSupported(IdentityError):
@@ -215,9 +214,7 @@ def update_service_specific_credential(tx: Tx, service_specific_credential_id: s
     user, arn = _owner(tx, user_name)
     set_target(tx, arn)
     row = _credential_row(tx, user, service_specific_credential_id)
-    if status not in _STATUSES:
-        raise InvalidInput(f"Status {status} is not valid for a service-specific credential: "
-                           "use Active or Inactive.")
+    check_status(status, "a service-specific credential")
     tx.conn.execute(update(s.service_specific_credentials)
                     .where(s.service_specific_credentials.c.id == row.id).values(status=status))
     return {}

@@ -50,15 +50,14 @@ from sqlalchemy import delete, select, update
 
 from a2c_iam.store import schema as s
 
-from .common import check_count, page, set_target
-from .errors import IdentityError, InvalidInput, NoSuchEntity
+from .common import check_count, check_status, page, set_target
+from .errors import IdentityError, NoSuchEntity
 from .server_certificates import MalformedCertificate, parse_certificate
 from .tx import Tx
 from .users import credential_owner
 
 SIGNING_CERTIFICATES_PER_USER = 2
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-_STATUSES = ("Active", "Inactive")
 
 _DUPLICATE = ("The request was rejected because the same certificate is associated with an IAM "
               "user in the account.")
@@ -135,9 +134,7 @@ def update_signing_certificate(tx: Tx, certificate_id: str, status: str,
     user_id, _, arn = credential_owner(tx, user_name)
     set_target(tx, arn)
     _certificate_row(tx, user_id, certificate_id)
-    if status not in _STATUSES:
-        raise InvalidInput(f"Status {status} is not valid for a signing certificate: "
-                           "use Active or Inactive.")
+    check_status(status, "a signing certificate")
     tx.conn.execute(update(s.signing_certificates)
                     .where(s.signing_certificates.c.id == certificate_id).values(status=status))
     return {}

@@ -57,9 +57,9 @@ from sqlalchemy import delete, select, update
 from a2c_iam.store import schema as s
 
 from . import ids
-from .common import check_count, page, set_target
+from .common import check_count, check_status, page, set_target
 from .entities import user_row
-from .errors import IdentityError, InvalidInput, NoSuchEntity
+from .errors import IdentityError, NoSuchEntity
 from .tx import Tx
 from .users import caller_user_name
 
@@ -71,7 +71,6 @@ MAX_BITS = 16384
 _ONE_PEM = re.compile(r"-----BEGIN (RSA |)PUBLIC KEY-----\r?\n[A-Za-z0-9+/=\r\n]+"
                       r"-----END \1PUBLIC KEY-----")
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-_STATUSES = ("Active", "Inactive")
 
 _INVALID = "The request was rejected because the public key is malformed or otherwise invalid."
 _NOT_RSA = (f"The public key must be an RSA key (ssh-rsa or PEM) of {MIN_BITS} to {MAX_BITS} "
@@ -224,9 +223,7 @@ def update_ssh_public_key(tx: Tx, user_name: str, ssh_public_key_id: str, status
     user, arn = _owner(tx, user_name)
     set_target(tx, arn)
     _key_row(tx, user.id, ssh_public_key_id)
-    if status not in _STATUSES:
-        raise InvalidInput(f"Status {status} is not valid for an SSH public key: "
-                           "use Active or Inactive.")
+    check_status(status, "an SSH public key")
     tx.conn.execute(update(s.ssh_public_keys).where(s.ssh_public_keys.c.id == ssh_public_key_id)
                     .values(status=status))
     return {}
