@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from a2c_iam.policy.simulate import Simulator, with_principal_keys
+from a2c_iam.policy import PolicySet, Request, authorize, parse_policy
+from a2c_iam.policy.principals import with_principal_keys
+from a2c_iam.policy.simulate import Simulator
 
 ALICE = "arn:aws:iam::111122223333:user/dev/alice"
 SESSION = "arn:aws:sts::111122223333:assumed-role/deploy/build-42"
@@ -71,3 +73,14 @@ def test_a_policy_on_the_derived_keys_is_decided_as_aws_would() -> None:
     assert _decide() == "allowed"
     assert _decide({"aws:username": "bob"}) == "implicitDeny"
     assert _decide({"aws:PrincipalAccount": "444455556666"}) == "implicitDeny"
+
+
+def test_the_python_api_decides_as_simulate_does() -> None:
+    """DESIGN.md: ``authorize`` is the same function as ``simulate``."""
+    policy = parse_policy({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::team/${aws:username}/*"}]})
+    request = Request(ALICE, "s3:GetObject", "arn:aws:s3:::team/alice/notes.txt")
+    assert authorize(request, PolicySet(identity_policies=(policy,))).allowed
+    other = Request(ALICE, "s3:GetObject", "arn:aws:s3:::team/bob/notes.txt")
+    assert not authorize(other, PolicySet(identity_policies=(policy,))).allowed

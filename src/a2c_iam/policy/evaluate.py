@@ -25,6 +25,7 @@ anonymous callers and service principals have no identity policies either.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import lru_cache
 
 from .arn import account_of
@@ -32,7 +33,7 @@ from .conditions import CompiledCondition
 from .kinds import TRUST_ACTIONS
 from .match import action_regex, is_wild, resource_regex, resource_regex_pieces
 from .model import Effect, Policy, Statement
-from .principals import Caller, Grant, excluded_by, grant_of, parse_caller
+from .principals import Caller, Grant, excluded_by, grant_of, parse_caller, with_principal_keys
 from .request import ContextValue, Decision, Outcome, PolicySet, PolicyType, Request, StatementRef
 from .variables import has_variables, substitute
 
@@ -342,8 +343,16 @@ def compile_policy_set(policy_set: PolicySet) -> CompiledPolicySet:
 
 
 def authorize(request: Request, policy_set: PolicySet | CompiledPolicySet) -> Decision:
-    """AWS's decision for ``request`` under ``policy_set``, with its reasons."""
+    """AWS's decision for ``request`` under ``policy_set``, with its reasons.
+
+    As ``a2c-iam simulate`` decides it: the keys AWS derives from the principal
+    (:func:`~a2c_iam.policy.principals.with_principal_keys`) are filled in where the context
+    lacks them. ``CompiledPolicySet.authorize`` takes the context as given, for callers that
+    build the whole request context themselves (the server, the audit)."""
     compiled = (
         policy_set if isinstance(policy_set, CompiledPolicySet) else CompiledPolicySet(policy_set)
     )
+    keyed = with_principal_keys(request.principal, request.context)
+    if len(keyed) != len(request.context):
+        request = replace(request, context=keyed)
     return compiled.authorize(request)

@@ -14,10 +14,12 @@ How a resource policy names the caller matters to the decision, not only whether
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 
 from .model import Principal
+from .request import ContextValue
 
 
 class Grant(IntEnum):
@@ -156,3 +158,30 @@ def excluded_by(not_principal: Principal, caller: Caller) -> bool:
     if not_principal.wildcard:
         return True
     return all(_named(not_principal, identity, caller) for identity in caller.chain())
+
+
+_TYPES = {"user": "User", "root": "Account", "session": "AssumedRole",
+          "federated-user": "FederatedUser"}
+
+
+def with_principal_keys(principal: str, context: Mapping[str, ContextValue]
+                        ) -> dict[str, ContextValue]:
+    """The context with the keys AWS puts in every signed request that the principal's ARN
+    determines, where the input does not give them (in any letter case): the reference pages say
+    ``aws:PrincipalArn``, ``aws:PrincipalAccount`` and ``aws:PrincipalType`` are always present,
+    ``aws:username`` for IAM users. A session's ``aws:PrincipalArn`` is its role's ARN, whose path
+    the session ARN does not show, so for sessions it is left to the input; ``aws:userid`` needs
+    the unique id, and is left to the input too."""
+    caller = parse_caller(principal)
+    derived: dict[str, ContextValue] = {}
+    if caller.kind == "service":
+        derived = {"aws:PrincipalIsAWSService": "true", "aws:PrincipalServiceName": principal}
+    elif caller.kind in _TYPES and caller.account is not None:
+        derived = {"aws:PrincipalAccount": caller.account, "aws:PrincipalType": _TYPES[caller.kind],
+                   "aws:PrincipalIsAWSService": "false"}
+        if caller.kind != "session":
+            derived["aws:PrincipalArn"] = principal
+        if caller.kind == "user":
+            derived["aws:username"] = principal.rsplit("/", 1)[-1]
+    given = {key.lower() for key in context}
+    return {**{k: v for k, v in derived.items() if k.lower() not in given}, **context}

@@ -15,7 +15,7 @@ from .errors import PolicyError, PolicyValidationError
 from .evaluate import CompiledPolicySet
 from .model import Policy
 from .parse import parse_policy
-from .principals import parse_caller
+from .principals import with_principal_keys
 from .request import ContextValue, PolicySet, Request
 
 KNOWN_KEYS = frozenset(
@@ -92,31 +92,6 @@ def parse_request(data: Any) -> Request:
                    with_principal_keys(fields["principal"], given), account)
 
 
-_TYPES = {"user": "User", "root": "Account", "session": "AssumedRole",
-          "federated-user": "FederatedUser"}
-
-
-def with_principal_keys(principal: str, context: Mapping[str, ContextValue]
-                        ) -> dict[str, ContextValue]:
-    """The context with the keys AWS puts in every signed request that the principal's ARN
-    determines, where the input does not give them (in any letter case): the reference pages say
-    ``aws:PrincipalArn``, ``aws:PrincipalAccount`` and ``aws:PrincipalType`` are always present,
-    ``aws:username`` for IAM users. A session's ``aws:PrincipalArn`` is its role's ARN, whose path
-    the session ARN does not show, so for sessions it is left to the input; ``aws:userid`` needs
-    the unique id, and is left to the input too."""
-    caller = parse_caller(principal)
-    derived: dict[str, ContextValue] = {}
-    if caller.kind == "service":
-        derived = {"aws:PrincipalIsAWSService": "true", "aws:PrincipalServiceName": principal}
-    elif caller.kind in _TYPES and caller.account is not None:
-        derived = {"aws:PrincipalAccount": caller.account, "aws:PrincipalType": _TYPES[caller.kind],
-                   "aws:PrincipalIsAWSService": "false"}
-        if caller.kind != "session":
-            derived["aws:PrincipalArn"] = principal
-        if caller.kind == "user":
-            derived["aws:username"] = principal.rsplit("/", 1)[-1]
-    given = {key.lower() for key in context}
-    return {**{k: v for k, v in derived.items() if k.lower() not in given}, **context}
 
 
 def parse_policy_set(data: Mapping[str, Any]) -> PolicySet:
