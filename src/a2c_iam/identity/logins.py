@@ -70,9 +70,7 @@ from sqlalchemy.engine import Connection
 from a2c_iam.store import insert_ignore
 from a2c_iam.store import schema as s
 
-from . import ids
 from .common import set_target
-from .entities import user_row
 from .errors import (
     EntityAlreadyExists,
     InvalidUserType,
@@ -82,7 +80,7 @@ from .errors import (
     ValidationError,
 )
 from .tx import Tx
-from .users import caller_user_name
+from .users import credential_owner_row
 
 #: scrypt's cost parameters for new hashes (stored with each hash, so they can change later).
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -280,13 +278,12 @@ def delete_account_password_policy(tx: Tx) -> dict[str, Any]:
 
 def _user(tx: Tx, user_name: str | None) -> Any:
     """The user the operation is about (the caller when no name is given), as the target."""
-    name = caller_user_name(tx, user_name)
-    if name is None:
+    row, arn = credential_owner_row(tx, user_name)
+    if row is None:
         # The root user names no user; IAM lets it do so only from an AssumeRoot session,
         # which this service does not issue.
         raise ValidationError("Must specify userName when calling with non-User credentials")
-    row = user_row(tx.conn, tx.account_id, name)
-    set_target(tx, ids.arn(tx.account_id, "user", row.path, row.name))
+    set_target(tx, arn)
     return row
 
 

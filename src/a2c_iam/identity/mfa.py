@@ -50,7 +50,7 @@ from a2c_iam.store import schema as s
 
 from . import ids
 from .common import USERS_PER_ACCOUNT, check_count, count, page, quota, set_target
-from .entities import listed_user, user_row
+from .entities import listed_user
 from .errors import (
     DeleteConflict,
     EntityAlreadyExists,
@@ -61,7 +61,7 @@ from .errors import (
 )
 from .tags import as_tags, drop_all, get_tags, put_tags, remove_tags
 from .tx import Tx
-from .users import caller_user_name
+from .users import credential_owner_row, named_user
 
 SEED_BYTES = 20
 DIGITS = 6
@@ -101,16 +101,6 @@ def _device(tx: Tx, serial: str) -> Any:
     if row is None:
         raise _no_device(serial)
     return row
-
-
-def _user_of(tx: Tx, user_name: str | None) -> Any:
-    """The user an operation names (or the calling user); None for the root user."""
-    name = caller_user_name(tx, user_name)
-    return None if name is None else user_row(tx.conn, tx.account_id, name)
-
-
-def _user_arn(row: Any) -> str:
-    return ids.arn(row.account_id, "user", row.path, row.name)
 
 
 # -- TOTP ------------------------------------------------------------------------------------------
@@ -243,8 +233,8 @@ def create_virtual_mfa_device(tx: Tx, virtual_mfa_device_name: str, path: str | 
 
 def enable_mfa_device(tx: Tx, user_name: str, serial_number: str, authentication_code1: str,
                       authentication_code2: str) -> dict[str, Any]:
-    user = user_row(tx.conn, tx.account_id, user_name)
-    set_target(tx, _user_arn(user))
+    user, arn = named_user(tx, user_name)
+    set_target(tx, arn)
     row = _device(tx, serial_number)
     if row.user_id is not None:
         raise EntityAlreadyExists(_IN_USE)
@@ -258,8 +248,8 @@ def enable_mfa_device(tx: Tx, user_name: str, serial_number: str, authentication
 
 def resync_mfa_device(tx: Tx, user_name: str, serial_number: str, authentication_code1: str,
                       authentication_code2: str) -> dict[str, Any]:
-    user = user_row(tx.conn, tx.account_id, user_name)
-    set_target(tx, _user_arn(user))
+    user, arn = named_user(tx, user_name)
+    set_target(tx, arn)
     row = _device(tx, serial_number)
     if row.user_id != user.id:
         raise NoSuchEntity(_NOT_THE_USERS)
@@ -271,8 +261,8 @@ def resync_mfa_device(tx: Tx, user_name: str, serial_number: str, authentication
 
 def deactivate_mfa_device(tx: Tx, serial_number: str, user_name: str | None = None,
                           ) -> dict[str, Any]:
-    user = _user_of(tx, user_name)
-    set_target(tx, ids.root_arn(tx.account_id) if user is None else _user_arn(user))
+    user, arn = credential_owner_row(tx, user_name)
+    set_target(tx, arn)
     row = _device(tx, serial_number)
     if user is None or row.user_id != user.id:
         raise NoSuchEntity(_NOT_THE_USERS)
@@ -294,8 +284,8 @@ def delete_virtual_mfa_device(tx: Tx, serial_number: str) -> dict[str, Any]:
 def get_mfa_device(tx: Tx, serial_number: str, user_name: str | None = None) -> dict[str, Any]:
     """The device enabled for the user named, or for the calling user: IAM authorises the call
     on that user, so a device of anyone else is not found."""
-    user = _user_of(tx, user_name)
-    set_target(tx, ids.root_arn(tx.account_id) if user is None else _user_arn(user))
+    user, arn = credential_owner_row(tx, user_name)
+    set_target(tx, arn)
     row = _device(tx, serial_number)
     if user is None or row.user_id != user.id:
         raise NoSuchEntity(_NOT_THE_USERS)
@@ -304,7 +294,7 @@ def get_mfa_device(tx: Tx, serial_number: str, user_name: str | None = None) -> 
 
 def list_mfa_devices(tx: Tx, user_name: str | None = None, marker: str | None = None,
                      max_items: int | None = None) -> dict[str, Any]:
-    user = _user_of(tx, user_name)
+    user, _ = credential_owner_row(tx, user_name)
     items: list[dict[str, Any]] = []
     if user is not None:  # the root user has no MFA device here
         rows = tx.conn.execute(select(s.mfa_devices).where(s.mfa_devices.c.user_id == user.id)

@@ -51,13 +51,11 @@ from sqlalchemy import delete, select, update
 
 from a2c_iam.store import schema as s
 
-from . import ids
 from .common import check_count, check_status, page, set_target
-from .entities import user_row
 from .errors import IdentityError, InvalidInput, NoSuchEntity
 from .secrets import SecretStr
 from .tx import Tx
-from .users import caller_user_name
+from .users import credential_owner_row, named_user
 
 CREDENTIALS_PER_USER_PER_SERVICE = 2
 #: Services whose credentials are a user name and a password: the ones this server issues.
@@ -119,15 +117,6 @@ def _no_credential(credential_id: str) -> NoSuchEntity:
     return NoSuchEntity(f"The Service Specific Credential with id {credential_id} cannot be found.")
 
 
-def _owner(tx: Tx, user_name: str | None) -> tuple[Any | None, str]:
-    """(the user row, or None for the root user; the target ARN)."""
-    name = caller_user_name(tx, user_name)
-    if name is None:
-        return None, ids.root_arn(tx.account_id)
-    row = user_row(tx.conn, tx.account_id, name)
-    return row, ids.arn(tx.account_id, "user", row.path, row.name)
-
-
 def _credential_row(tx: Tx, user: Any | None, credential_id: str) -> Any:
     if user is None:  # the root user has no service-specific credentials
         raise _no_credential(credential_id)
@@ -148,8 +137,8 @@ def _issued(tx: Tx, user_name: str, row: Any, password: str) -> dict[str, Any]:
 def create_service_specific_credential(tx: Tx, user_name: str, service_name: str,
                                        credential_age_days: int | None = None,
                                        ) -> dict[str, Any]:
-    user = user_row(tx.conn, tx.account_id, user_name)
-    set_target(tx, ids.arn(tx.account_id, "user", user.path, user.name))
+    user, arn = named_user(tx, user_name)
+    set_target(tx, arn)
     if service_name not in PASSWORD_SERVICES:
         raise _unsupported(service_name)
     if credential_age_days is not None:
@@ -183,7 +172,7 @@ def list_service_specific_credentials(tx: Tx, user_name: str | None = None,
     if all_users:
         query = query.order_by(u.name_lower, c.created_at, c.id)
     else:
-        user, _ = _owner(tx, user_name)
+        user, _ = credential_owner_row(tx, user_name)
         if user is None:
             return page([], "ServiceSpecificCredentials", marker, max_items)
         query = query.where(c.user_id == user.id).order_by(c.created_at, c.id)
@@ -198,7 +187,7 @@ def list_service_specific_credentials(tx: Tx, user_name: str | None = None,
 
 def reset_service_specific_credential(tx: Tx, service_specific_credential_id: str,
                                       user_name: str | None = None) -> dict[str, Any]:
-    user, arn = _owner(tx, user_name)
+    user, arn = credential_owner_row(tx, user_name)
     set_target(tx, arn)
     row = _credential_row(tx, user, service_specific_credential_id)
     assert user is not None  # the root user has none: _credential_row refused
@@ -211,7 +200,7 @@ def reset_service_specific_credential(tx: Tx, service_specific_credential_id: st
 
 def update_service_specific_credential(tx: Tx, service_specific_credential_id: str, status: str,
                                        user_name: str | None = None) -> dict[str, Any]:
-    user, arn = _owner(tx, user_name)
+    user, arn = credential_owner_row(tx, user_name)
     set_target(tx, arn)
     row = _credential_row(tx, user, service_specific_credential_id)
     check_status(status, "a service-specific credential")
@@ -222,7 +211,7 @@ def update_service_specific_credential(tx: Tx, service_specific_credential_id: s
 
 def delete_service_specific_credential(tx: Tx, service_specific_credential_id: str,
                                        user_name: str | None = None) -> dict[str, Any]:
-    user, arn = _owner(tx, user_name)
+    user, arn = credential_owner_row(tx, user_name)
     set_target(tx, arn)
     row = _credential_row(tx, user, service_specific_credential_id)
     tx.conn.execute(delete(s.service_specific_credentials)

@@ -56,12 +56,10 @@ from sqlalchemy import delete, select, update
 
 from a2c_iam.store import schema as s
 
-from . import ids
 from .common import check_count, check_status, page, set_target
-from .entities import user_row
 from .errors import IdentityError, NoSuchEntity
 from .tx import Tx
-from .users import caller_user_name
+from .users import credential_owner_row, named_user
 
 SSH_PUBLIC_KEYS_PER_USER = 5
 MIN_BITS = 2048
@@ -146,11 +144,6 @@ def fingerprint(key: RSAPublicKey) -> str:
     return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
 
-def _owner(tx: Tx, user_name: str) -> tuple[Any, str]:
-    row = user_row(tx.conn, tx.account_id, user_name)
-    return row, ids.arn(tx.account_id, "user", row.path, row.name)
-
-
 def _no_key(key_id: str) -> NoSuchEntity:
     return NoSuchEntity(f"The SSH Public Key with id {key_id} cannot be found.")
 
@@ -170,7 +163,7 @@ def _full(user_name: str, row: Any, body: str) -> dict[str, Any]:
 
 
 def upload_ssh_public_key(tx: Tx, user_name: str, ssh_public_key_body: str) -> dict[str, Any]:
-    user, arn = _owner(tx, user_name)
+    user, arn = named_user(tx, user_name)
     set_target(tx, arn)
     key = parse_public_key(ssh_public_key_body)
     print_ = fingerprint(key)
@@ -191,7 +184,7 @@ def upload_ssh_public_key(tx: Tx, user_name: str, ssh_public_key_body: str) -> d
 
 def get_ssh_public_key(tx: Tx, user_name: str, ssh_public_key_id: str, encoding: str,
                        ) -> dict[str, Any]:
-    user, _ = _owner(tx, user_name)
+    user, _ = named_user(tx, user_name)
     row = _key_row(tx, user.id, ssh_public_key_id)
     if encoding not in ("SSH", "PEM"):  # the model's enum refuses it first
         raise UnrecognizedPublicKeyEncoding(_UNRECOGNIZED)
@@ -206,10 +199,9 @@ def get_ssh_public_key(tx: Tx, user_name: str, ssh_public_key_id: str, encoding:
 
 def list_ssh_public_keys(tx: Tx, user_name: str | None = None, marker: str | None = None,
                          max_items: int | None = None) -> dict[str, Any]:
-    name = caller_user_name(tx, user_name)
-    if name is None:  # the root user has no SSH keys
+    user, _ = credential_owner_row(tx, user_name)
+    if user is None:  # the root user has no SSH keys
         return page([], "SSHPublicKeys", marker, max_items)
-    user, _ = _owner(tx, name)
     k = s.ssh_public_keys.c
     rows = tx.conn.execute(select(s.ssh_public_keys).where(k.user_id == user.id)
                            .order_by(k.id)).all()
@@ -220,7 +212,7 @@ def list_ssh_public_keys(tx: Tx, user_name: str | None = None, marker: str | Non
 
 def update_ssh_public_key(tx: Tx, user_name: str, ssh_public_key_id: str, status: str,
                           ) -> dict[str, Any]:
-    user, arn = _owner(tx, user_name)
+    user, arn = named_user(tx, user_name)
     set_target(tx, arn)
     _key_row(tx, user.id, ssh_public_key_id)
     check_status(status, "an SSH public key")
@@ -230,7 +222,7 @@ def update_ssh_public_key(tx: Tx, user_name: str, ssh_public_key_id: str, status
 
 
 def delete_ssh_public_key(tx: Tx, user_name: str, ssh_public_key_id: str) -> dict[str, Any]:
-    user, arn = _owner(tx, user_name)
+    user, arn = named_user(tx, user_name)
     set_target(tx, arn)
     _key_row(tx, user.id, ssh_public_key_id)
     tx.conn.execute(delete(s.ssh_public_keys).where(s.ssh_public_keys.c.id == ssh_public_key_id))

@@ -74,15 +74,29 @@ def caller_user_name(tx: Tx, user_name: str | None) -> str | None:
     raise ValidationError("Must specify userName when calling with non-User credentials")
 
 
+def named_user(tx: Tx, user_name: str) -> tuple[Any, str]:
+    """The user an operation names: (its row, its ARN, the operation's target)."""
+    row = user_row(tx.conn, tx.account_id, user_name)
+    return row, ids.arn(tx.account_id, "user", row.path, row.name)
+
+
+def credential_owner_row(tx: Tx, user_name: str | None) -> tuple[Any | None, str]:
+    """Whose credentials an operation is about (the user named, else the caller): (the user's
+    row, None for the root user; the target ARN)."""
+    name = caller_user_name(tx, user_name)
+    if name is None:
+        return None, ids.root_arn(tx.account_id)
+    return named_user(tx, name)
+
+
 def credential_owner(tx: Tx, user_name: str | None) -> tuple[str | None, str, str]:
     """Whose credentials (access keys, signing certificates) an operation is about: (the user's
     id, None for the root user; the name IAM reports, the account id for root; the target
     ARN)."""
-    name = caller_user_name(tx, user_name)
-    if name is None:
-        return None, tx.account_id, ids.root_arn(tx.account_id)
-    row = user_row(tx.conn, tx.account_id, name)
-    return row.id, row.name, ids.arn(tx.account_id, "user", row.path, row.name)
+    row, arn = credential_owner_row(tx, user_name)
+    if row is None:
+        return None, tx.account_id, arn
+    return row.id, row.name, arn
 
 
 def get_user(tx: Tx, user_name: str | None = None) -> dict[str, Any]:
