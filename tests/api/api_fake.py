@@ -56,6 +56,9 @@ class FakeBackend:
         self.users: dict[str, dict[str, Any]] = {}
         self.calls: list[tuple[str, str, dict[str, Any], Mapping[str, Any]]] = []
         self.threads: list[tuple[str, str]] = []
+        #: Operations the app should send straight to the pool (``needs_database``).
+        self.database_operations: set[str] = set()
+        self.inline_lookups = 0  # signature checks made on the event loop
 
     @contextmanager
     def inline(self) -> Iterator[None]:
@@ -65,7 +68,12 @@ class FakeBackend:
         finally:
             _INLINE.reset(token)
 
+    def needs_database(self, operation: str | None) -> bool:
+        return operation in self.database_operations
+
     def lookup_key(self, access_key_id: str) -> Key | None:
+        if _INLINE.get():
+            self.inline_lookups += 1
         return self.keys.get(access_key_id)
 
     def resolve(self, key: Key) -> Caller:

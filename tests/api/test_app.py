@@ -80,6 +80,21 @@ def test_a_read_is_answered_on_the_loop_and_a_write_in_a_thread_once(server) -> 
     iam.delete_user(UserName="threaded")
 
 
+def test_what_needs_the_database_is_not_tried_on_the_loop(server) -> None:  # type: ignore[no-untyped-def]
+    srv, backend, _ = server
+    iam = client(srv)
+    backend.database_operations = {"CreateUser"}
+    try:
+        tried = backend.inline_lookups
+        iam.create_user(UserName="pooled")  # straight to the pool: verified once, there
+        assert backend.inline_lookups == tried
+        iam.get_user(UserName="pooled")  # tried (and answered) on the loop
+        assert backend.inline_lookups == tried + 1
+    finally:
+        backend.database_operations = set()
+        iam.delete_user(UserName="pooled")
+
+
 def test_paginator_walks_every_page(server) -> None:  # type: ignore[no-untyped-def]
     srv, backend, _ = server
     iam = client(srv)

@@ -2,7 +2,8 @@
 
 Inside it, a call that would run a statement raises ``WouldBlock`` before anything changes, and
 the same call made afterwards (as the server makes it, in a thread) runs once. A read answered
-from the caches completes inside it, on both databases; ``serve`` tries every request so.
+from the caches completes inside it, on both databases; ``serve`` tries so every request that
+``needs_database`` does not send straight to the pool.
 
 The generation cache behind those answers learns a write's generation only once the write has
 committed, and never goes back to an older one read meanwhile.
@@ -87,3 +88,13 @@ def test_a_generation_read_before_a_write_committed_is_not_learned(
     now = svc._generations[acct][0]  # noqa: SLF001 - learned from the committed write
     svc._learn(acct, now - 1)  # noqa: SLF001 - what a re-read that raced the write would teach
     assert svc._generations[acct][0] == now  # noqa: SLF001
+
+
+@pytest.mark.parametrize("operation, needs", [
+    ("CreateUser", True), ("GetSessionToken", True), ("GetRole", True),  # a write; uncached
+    ("GetUser", False), ("ListUsers", False), ("GetCallerIdentity", False),
+    ("SimulatePrincipalPolicy", True), (None, False),
+])
+def test_what_certainly_needs_the_database(svc: IdentityService, operation: str | None,
+                                           needs: bool) -> None:
+    assert svc.needs_database(operation) is needs

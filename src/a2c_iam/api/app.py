@@ -74,6 +74,8 @@ class Backend(Protocol):
 
     def inline(self) -> AbstractContextManager[None]: ...
 
+    def needs_database(self, operation: str | None) -> bool: ...
+
 
 class Clock:
     """The server's notion of now: wall time plus an offset that tests may move forward."""
@@ -173,12 +175,20 @@ class Api:
 
     # -- AWS query protocol ----------------------------------------------------------------------
 
+    def may_answer_inline(self, request: Request, body: bytes) -> bool:
+        """Whether the query could be answered from the caches, and so is worth trying on the
+        event loop: a write or an uncached read would verify and parse there only to give way
+        and do it all again in the pool."""
+        post = request.method == "POST"
+        action = _peek_action(body if post else b"", request.url.query, post)
+        return not self.backend.needs_database(action)
+
     def query(self, request: Request, body: bytes, request_id: str) -> _Outcome:
         outcome = _Outcome()
         http = _http_request(request, body)
         try:
             outcome.service = _scope_service(http)
-            outcome.operation = _peek_action(http, request.method == "POST")
+            outcome.operation = _peek_action(http.body, http.query, request.method == "POST")
             result, op = self._run(request, http, request_id, outcome)
             outcome.body = awsquery.serialize(op, result, request_id)
         except WouldBlock:
@@ -277,11 +287,11 @@ def _form(http: sigv4.HttpRequest, post: bool) -> list[tuple[str, str]]:
     return pairs
 
 
-def _peek_action(http: sigv4.HttpRequest, post: bool) -> str | None:
-    """The ``Action`` a request names, found without decoding its form (for unsigned requests
-    and the access log); None when there is none of a plausible length."""
-    for source in ((http.body, http.query.encode("latin-1")) if post
-                   else (http.query.encode("latin-1"),)):
+def _peek_action(body: bytes, query: str, post: bool) -> str | None:
+    """The ``Action`` a request names, found without decoding its form (for unsigned requests,
+    the access log and the choice of inline or pool); None when there is none of a plausible
+    length."""
+    for source in ((body, query.encode("latin-1")) if post else (query.encode("latin-1"),)):
         last = deque(_ACTION.finditer(source), maxlen=1)  # the last one counts, as in a dict
         if last:
             return unquote_plus(last[0].group(1).decode("utf-8", "replace"))
@@ -390,8 +400,8 @@ def create_app(backend: Backend, *, clock: Clock | None = None) -> Starlette:
     """
     api = Api(backend, clock)
 
-    async def handle(request: Request,
-                     handler: Callable[[Request, bytes, str], _Outcome]) -> Response:
+    async def handle(request: Request, handler: Callable[[Request, bytes, str], _Outcome],
+                     inline: Callable[[Request, bytes], bool]) -> Response:
         started = time.perf_counter()
         request_id = str(uuid.uuid4())
         headers = {"x-amzn-RequestId": request_id}
@@ -405,15 +415,17 @@ def create_app(backend: Backend, *, clock: Clock | None = None) -> Starlette:
             if not drained:
                 headers["connection"] = "close"
         else:
-            outcome = await _inline_or_threaded(backend, handler, request, body, request_id)
+            outcome = await _inline_or_threaded(backend, handler, request, body, request_id,
+                                                inline(request, body))
         _access_log(request, request_id, outcome, started)
         return Response(outcome.body, outcome.status, media_type=outcome.media, headers=headers)
 
     async def query(request: Request) -> Response:
-        return await handle(request, api.query)
+        return await handle(request, api.query, api.may_answer_inline)
 
     async def authorize(request: Request) -> Response:
-        return await handle(request, api.authorize)
+        # Always a database read (the principal's policies): straight to the pool.
+        return await handle(request, api.authorize, lambda request, body: False)
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -429,12 +441,15 @@ def create_app(backend: Backend, *, clock: Clock | None = None) -> Starlette:
 
 async def _inline_or_threaded(backend: Backend,
                               handler: Callable[[Request, bytes, str], _Outcome],
-                              request: Request, body: bytes, request_id: str) -> _Outcome:
-    try:
-        with backend.inline():
-            return handler(request, body, request_id)
-    except WouldBlock:
-        return await run_in_threadpool(handler, request, body, request_id)
+                              request: Request, body: bytes, request_id: str,
+                              try_inline: bool) -> _Outcome:
+    if try_inline:
+        try:
+            with backend.inline():
+                return handler(request, body, request_id)
+        except WouldBlock:
+            pass
+    return await run_in_threadpool(handler, request, body, request_id)
 
 
 def _access_log(request: Request, request_id: str, outcome: _Outcome, started: float) -> None:

@@ -270,6 +270,12 @@ class IdentityService:
         it may wait. A call answered from this service's caches completes inside it."""
         return self.db.no_io()
 
+    def needs_database(self, operation: str | None) -> bool:
+        """Whether a call of ``operation`` certainly reaches the database (a write, or a read
+        whose answer is never cached), so that trying it in ``inline()`` would only repeat its
+        signature check and parse. A hint: False for what is unknown, which is then tried."""
+        return operation is not None and (_is_write(operation) or operation in _UNCACHED)
+
     def context(self, account_id: str, caller_arn: str | None = None) -> CallContext:
         """A root context for setup code and tests (no authorisation)."""
         return CallContext(account_id, caller_arn or ids.root_arn(account_id), _request_id())
