@@ -2,17 +2,20 @@
 
     pip install -e '.[bench]'        # cloudsplaining comes with the bench extra
     python benchmarks/audit.py [--users 5000 --groups 300 --roles 1000 --policies 1500]
+                               [--dense-roles 0]
 
 One GetAccountAuthorizationDetails file of the given size is generated
 (``a2c_iam.audit.synthetic``, documents as JSON objects, as ``aws iam
-get-account-authorization-details`` prints them) with its credential report. Both tools are
-run once each as the commands a user types, in fresh processes, writing their reports to a
-temporary directory: ``a2c-iam audit --input F --credential-report C --format json -o R`` and
-``cloudsplaining scan --input-file F --output D --skip-open-report``. The wall-clock ratio is
-printed. They do different work: cloudsplaining lists, per policy, actions without resource
-constraints and risky action families (privilege escalation by action names); a2c-iam also
-evaluates every principal with the engine (trust policies, role paths, escalation through the
-account, the App2Container command matrix). Not part of the test suite.
+get-account-authorization-details`` prints them) with its credential report;
+``--dense-roles N`` adds N roles every user may assume (a dense role graph for the escalation search; 0, the
+recorded benchmark, by default). Both tools are run once each as the commands a user types, in
+fresh processes, writing their reports to a temporary directory: ``a2c-iam audit --input F
+--credential-report C --format json -o R`` and ``cloudsplaining scan --input-file F --output D
+--skip-open-report``. The wall-clock ratio is printed. They do different work: cloudsplaining
+lists, per policy, actions without resource constraints and risky action families (privilege
+escalation by action names); a2c-iam also evaluates every principal with the engine (trust
+policies, role paths, escalation through the account, the App2Container command matrix). Not
+part of the test suite.
 """
 
 from __future__ import annotations
@@ -42,17 +45,22 @@ def main() -> int:
     parser.add_argument("--roles", type=int, default=1000)
     parser.add_argument("--policies", type=int, default=1500)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--dense-roles", type=int, default=0,
+                        help="more roles, each of which every user may assume")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="a2c-audit-bench-"))
     try:
-        gaad = generate_gaad(args.users, args.groups, args.roles, args.policies, args.seed)
+        gaad = generate_gaad(args.users, args.groups, args.roles, args.policies, args.seed,
+                             dense_roles=args.dense_roles)
         source = work / "account.json"
         source.write_text(json.dumps(gaad))
         report = work / "credential-report.csv"
         report.write_text(credential_report(gaad, args.seed))
         print(f"account: {args.users} users, {args.groups} groups, {args.roles} roles, "
-              f"{args.policies} policies ({source.stat().st_size / 1e6:.1f} MB)")
+              f"{args.policies} policies"
+              + (f", {args.dense_roles} roles every user may assume" if args.dense_roles else "")
+              + f" ({source.stat().st_size / 1e6:.1f} MB)")
 
         result = work / "a2c-iam.json"
         ours, done = _timed([sys.executable, "-m", "a2c_iam.cli.main", "audit", "--input",

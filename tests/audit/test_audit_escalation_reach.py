@@ -98,6 +98,30 @@ def test_a_role_on_the_way_writes_the_policy_of_another() -> None:
     assert _find(near, "u") is None
 
 
+
+def test_a_dense_role_graph_asks_only_principals_that_can_give() -> None:
+    """Every user may assume 40 roles; one role may write another's policy. Give steps are asked
+    only of principals whose policies name a give action: the writer for every principal on the
+    way, everyone else never (a read of IAM, iam:GetUser, does not make a giver)."""
+    g = Gaad()
+    for j in range(40):
+        inline = {"s": doc(allow("s3:GetObject", f"arn:aws:s3:::b{j}/*"))}
+        if j == 30:
+            inline["w"] = doc(allow("iam:PutRolePolicy", f"{R}:role/r35"))
+        g.role(f"r{j}", trust({"AWS": f"{R}:root"}), inline=inline)
+    for i in range(10):
+        g.user(f"u{i}", inline={"p": doc(allow("sts:AssumeRole", f"{R}:role/*"),
+                                         allow("iam:GetUser", f"{R}:user/u{i}"))})
+    model = AccessModel(g.account())
+    finder = EscalationFinder(model)
+    for i in range(10):
+        found = finder.find(model.find(f"u{i}"))
+        assert found is not None and found.reaches == "any permission"
+        assert found.chain[-1] == f"{R}:role/r35"
+        assert found.final == "role/r30: iam:PutRolePolicy on role/r35"
+    assert {y for y, _ in finder._gifts if y != f"{R}:role/r30"} <= {
+        model.find(f"u{i}").arn for i in range(10)}
+
 # -- policies made for the occasion -----------------------------------------------------------
 
 

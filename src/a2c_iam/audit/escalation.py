@@ -99,6 +99,16 @@ COMPUTE: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
          "arn:{p}:sagemaker:{r}:{a}:notebook-instance/a2c-iam-audit-probe"),)),
 )
 
+#: Every action a give step is decided by (:meth:`EscalationFinder.gives`): a principal whose
+#: policies name none of them gives no one anything. ``iam:CreatePolicy`` is not among them:
+#: it only counts together with an attach action.
+GIVE_ACTIONS: tuple[str, ...] = (
+    "iam:AttachUserPolicy", "iam:AttachRolePolicy", "iam:AttachGroupPolicy",
+    "iam:PutUserPolicy", "iam:PutRolePolicy", "iam:PutGroupPolicy",
+    "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:AddUserToGroup",
+    "iam:DeleteUserPermissionsBoundary", "iam:DeleteRolePermissionsBoundary",
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Escalation:
@@ -128,6 +138,7 @@ class EscalationFinder:
         self._attachable: dict[tuple[str, str, str], list[str]] = {}
         self._limited: set[str] = set()
         self._gifts: dict[tuple[str, str], str | None] = {}
+        self._givers: dict[str, bool] = {}
         self._creates: dict[str, tuple[str, ...]] = {}
         taken = {pol.name for pol in acct.policies.values() if not pol.aws_managed}
         name, n = "a2c-iam-audit-new-policy", 1
@@ -207,6 +218,16 @@ class EscalationFinder:
 
     # -- give edges
 
+    def can_give(self, y: Principal) -> bool:
+        """Whether ``y``'s identity policies name any action a give step needs (asked once per
+        principal): when not, :meth:`gives` is None for every ``x`` and need not be asked."""
+        found = self._givers.get(y.arn)
+        if found is None:
+            cps = self.model.compiled(y)
+            found = any(self.model.mentions(cps, a) for a in GIVE_ACTIONS)
+            self._givers[y.arn] = found
+        return found
+
     def gives(self, y: Principal, x: Principal) -> str | None:
         """How ``y`` can give ``x`` any permission, or None (asked once per pair)."""
         key = (y.arn, x.arn)
@@ -217,9 +238,9 @@ class EscalationFinder:
     def _gives(self, y: Principal, x: Principal) -> str | None:
         m = self.model
         acct = m.account
-        cps = m.compiled(y)
-        if not _mentions_iam(cps):
+        if not self.can_give(y):
             return None
+        cps = m.compiled(y)
         kind = "User" if x.kind == "user" else "Role"
         if x.boundary is not None and m.allows(
                 y, f"iam:Delete{kind}PermissionsBoundary", x.arn, compiled=cps):
@@ -413,6 +434,9 @@ class EscalationFinder:
                                                                 self.reaches(own), own)):
                 return found
         visited: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {p.arn: ((p.arn,), ())}
+        #: The principals on the way (in the order visited) that can give anything at all:
+        #: only they are asked whether they give a principal found later.
+        givers = [p.arn] if self.can_give(p) else []
         queue = deque([p.arn])
         while queue and len(visited) <= max_nodes:
             here = queue.popleft()
@@ -428,13 +452,15 @@ class EscalationFinder:
                 if best is None and self._more(q, p):
                     best = Escalation(p.arn, nchain, nsteps, "more privileged", q.label)
                 # q may give any principal on the way (itself included) ...
-                for arn in visited:
-                    gift = self.gives(q, m.get(arn))
-                    if gift is not None and critical(found := Escalation(
-                            p.arn, nchain, nsteps, self.reaches(gift), gift)):
-                        return found
+                if self.can_give(q):
+                    givers.append(target)
+                    for arn in visited:
+                        gift = self.gives(q, m.get(arn))
+                        if gift is not None and critical(found := Escalation(
+                                p.arn, nchain, nsteps, self.reaches(gift), gift)):
+                            return found
                 # ... and any principal on the way (p first) may give q: p acts as q after
-                for arn in visited:
+                for arn in givers:
                     if arn == target:
                         continue
                     gift = self.gives(m.get(arn), q)
@@ -445,8 +471,3 @@ class EscalationFinder:
                 queue.append(target)
         return best
 
-
-def _mentions_iam(cps: CompiledPolicySet) -> bool:
-    """Whether any Allow statement can match an IAM action (else no give step is possible)."""
-    group = cps.identity
-    return group is not None and any(e.statement.allow for e in group.candidates("iam"))

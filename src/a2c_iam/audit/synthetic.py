@@ -54,8 +54,14 @@ def _when(rng: random.Random, now: datetime, days: int) -> str:
 
 
 def generate_gaad(users: int = 5000, groups: int = 300, roles: int = 1000, policies: int = 1500,
-                  seed: int = 7, account: str = "123456789012") -> dict[str, Any]:
-    """A GAAD document of the given size (the issue's scale is the default)."""
+                  seed: int = 7, account: str = "123456789012",
+                  dense_roles: int = 0) -> dict[str, Any]:
+    """A GAAD document of the given size (the issue's scale is the default).
+
+    ``dense_roles`` adds that many roles (``dense-NNNN``, each trusting the account and allowed
+    to read one bucket) and lets every user assume all of them (an inline policy with
+    ``sts:AssumeRole`` on ``role/dense-*`` and ``iam:GetUser`` on itself): a dense role graph
+    for the escalation search. The rest of the account is the same as without them."""
     rng = random.Random(seed)
     now = datetime(2026, 12, 1, tzinfo=UTC)
     acct = account
@@ -134,6 +140,13 @@ def generate_gaad(users: int = 5000, groups: int = 300, roles: int = 1000, polic
             inline.append({"PolicyName": "own", "PolicyDocument": {
                 "Version": "2012-10-17", "Statement": [{"Effect": "Allow",
                                                         "Action": _WRITE[svc], "Resource": "*"}]}})
+        if dense_roles:
+            inline.append({"PolicyName": "assume-dense", "PolicyDocument": {
+                "Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": "sts:AssumeRole",
+                     "Resource": f"arn:aws:iam::{acct}:role/dense-*"},
+                    {"Effect": "Allow", "Action": "iam:GetUser",
+                     "Resource": f"arn:aws:iam::{acct}:user/{name}"}]}})
         user_list.append({
             "Path": "/", "UserName": name, "UserId": f"AIDA{i:017d}",
             "Arn": f"arn:aws:iam::{acct}:user/{name}", "CreateDate": _when(rng, now, 1200),
@@ -171,6 +184,20 @@ def generate_gaad(users: int = 5000, groups: int = 300, roles: int = 1000, polic
             "InstanceProfileList": [], "RolePolicyList": [],
             "AttachedManagedPolicies": [{"PolicyName": a.rsplit("/", 1)[-1], "PolicyArn": a}
                                         for a in dict.fromkeys(attached)],
+            "Tags": [], "RoleLastUsed": {},
+        })
+    for i in range(dense_roles):
+        name = f"dense-{i:04d}"
+        role_list.append({
+            "Path": "/", "RoleName": name, "RoleId": f"AROD{i:017d}",
+            "Arn": f"arn:aws:iam::{acct}:role/{name}", "CreateDate": "2026-01-01T00:00:00Z",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{acct}:root"},
+                 "Action": "sts:AssumeRole"}]},
+            "InstanceProfileList": [], "AttachedManagedPolicies": [], "RolePolicyList": [
+                {"PolicyName": "read", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": "s3:GetObject",
+                     "Resource": f"arn:aws:s3:::dense-bucket-{i}/*"}]}}],
             "Tags": [], "RoleLastUsed": {},
         })
     return {"UserDetailList": user_list, "GroupDetailList": group_list,
