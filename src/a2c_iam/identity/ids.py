@@ -2,8 +2,11 @@
 
 Unique ids are 21 characters: a four-letter prefix that names the kind (IAM User Guide, "Unique
 identifiers") and 17 characters of the base-32 alphabet AWS uses (``A``–``Z``, ``2``–``7``).
-Access key ids are 20 characters (``AKIA`` long-term, ``ASIA`` temporary); secret access keys 40
-characters of base 64. Everything comes from ``secrets`` (a CSPRNG).
+Access key ids are 20 characters (``AKIA`` long-term, ``ASIA`` temporary), and so are SSH public
+key ids (``APKA``); service-specific credential ids (``ACCA``) and server certificate ids
+(``ASCA``) are unique ids of 21; signing certificate ids are 32 characters of the same alphabet
+without a prefix. Secret access keys are 40 characters of base 64. Everything comes from
+``secrets`` (a CSPRNG).
 
 ARNs: ``arn:aws:iam::ACCOUNT:user/PATH/NAME`` and so on; the path sits between the type and the
 name and always starts and ends with ``/``. Sessions are ``arn:aws:sts::ACCOUNT:assumed-role/
@@ -33,20 +36,29 @@ class Prefix(StrEnum):
     INSTANCE_PROFILE = "AIPA"
     ACCESS_KEY = "AKIA"
     TEMPORARY_KEY = "ASIA"
+    SSH_PUBLIC_KEY = "APKA"
+    SERVICE_CREDENTIAL = "ACCA"
+    SERVER_CERTIFICATE = "ASCA"
 
 
-def _random(n: int) -> str:
+def random_id(n: int) -> str:
+    """``n`` random characters of AWS's base-32 alphabet (ids without a prefix)."""
     return "".join(secrets.choice(_BASE32) for _ in range(n))
 
 
 def unique_id(prefix: Prefix) -> str:
-    """A 21-character IAM unique id (``AIDA…``, ``AROA…``)."""
-    return prefix.value + _random(17)
+    """A 21-character IAM unique id (``AIDA…``, ``AROA…``, ``ACCA…``, ``ASCA…``)."""
+    return prefix.value + random_id(17)
 
 
 def access_key_id(temporary: bool = False) -> str:
     """A 20-character access key id: ``AKIA…`` long-term, ``ASIA…`` temporary."""
-    return (Prefix.TEMPORARY_KEY if temporary else Prefix.ACCESS_KEY).value + _random(16)
+    return (Prefix.TEMPORARY_KEY if temporary else Prefix.ACCESS_KEY).value + random_id(16)
+
+
+def ssh_public_key_id() -> str:
+    """A 20-character SSH public key id (``APKA…``, like an access key id)."""
+    return Prefix.SSH_PUBLIC_KEY.value + random_id(16)
 
 
 def secret_access_key() -> str:

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, NoReturn
@@ -71,7 +70,6 @@ CLIENT_IDS_PER_PROVIDER = 100
 THUMBPRINTS_PER_PROVIDER = 5
 
 SAML_METADATA_NS = "urn:oasis:names:tc:SAML:2.0:metadata"
-_BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _HEX40 = re.compile(r"[0-9A-Fa-f]{40}")
 _OIDC_ARN = re.compile(r"arn:aws:iam::(?P<account>\d{12}):oidc-provider/(?P<url>.+)", re.DOTALL)
 _SAML_ARN = re.compile(r"arn:aws:iam::(?P<account>\d{12}):saml-provider/(?P<name>[^/]+)",
@@ -83,10 +81,6 @@ _REQUIRED_WITHOUT_KEY = ("Unable to set assertion encryption mode to Required be
                          "private key is provided.")
 _NO_PRIVATE_KEYS = ("Private keys for SAML assertion encryption are not supported by this "
                     "server; nothing was stored.")
-
-
-def _new_id(prefix: str) -> str:
-    return prefix + "".join(secrets.choice(_BASE32) for _ in range(22))
 
 
 def _arn_error(arn: str) -> InvalidInput:
@@ -210,7 +204,7 @@ def create_open_id_connect_provider(tx: Tx, url: str, client_id_list: Sequence[s
         raise EntityAlreadyExists(f"Provider with url {url} already exists.")
     check_count(tx.conn, s.oidc_providers, OIDC_PROVIDERS_PER_ACCOUNT,
                 "OpenIdConnectProvidersPerAccount", p.account_id == tx.account_id)
-    provider_id = _new_id("OIDC")
+    provider_id = "OIDC" + ids.random_id(22)
     tx.conn.execute(s.oidc_providers.insert().values(
         id=provider_id, account_id=tx.account_id, url=name, url_key=_url_key(name),
         client_ids=json.dumps(client_ids), thumbprints=json.dumps(thumbprints),
@@ -400,7 +394,7 @@ def create_saml_provider(tx: Tx, saml_metadata_document: str, name: str, tags: A
         raise EntityAlreadyExists(f"SAMLProvider {name} already exists.")
     check_count(tx.conn, s.saml_providers, SAML_PROVIDERS_PER_ACCOUNT, "SAMLProvidersPerAccount",
                 p.account_id == tx.account_id)
-    provider_id = _new_id("SAML")
+    provider_id = "SAML" + ids.random_id(22)
     tx.conn.execute(s.saml_providers.insert().values(
         id=provider_id, account_id=tx.account_id, name=name, name_lower=name.lower(),
         metadata_document=saml_metadata_document, valid_until=valid_until,

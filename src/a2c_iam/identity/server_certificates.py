@@ -53,7 +53,6 @@ not-yet-valid, key-type and private-key texts, and the quota in ``common.quota``
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -73,6 +72,7 @@ from a2c_iam.store import schema as s
 from . import ids
 from .common import check_new, name_taken, page, rows_under, set_target
 from .errors import EntityAlreadyExists, IdentityError, NoSuchEntity
+from .ids import Prefix
 from .tags import as_tags, drop_all, get_tags, put_tags, remove_tags
 from .tx import Tx
 
@@ -85,7 +85,6 @@ MAX_RSA_EXPONENT = 2**32 - 1
 #: account's write transaction; real chains hold two or three).
 MAX_CHAIN = 10
 EC_CURVES = frozenset({"secp256r1", "secp384r1", "secp521r1"})
-_BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 #: One PEM certificate block (its base 64 in lines), nothing in it but base 64.
 _CERT_BLOCK = (r"-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+"
@@ -118,11 +117,6 @@ class MalformedCertificate(IdentityError):
 
 class KeyPairMismatch(IdentityError):
     model = ("iam", "KeyPairMismatchException")
-
-
-def new_certificate_id() -> str:
-    """``ASCA`` and 17 base-32 characters (21, like IAM's other unique ids)."""
-    return "ASCA" + "".join(secrets.choice(_BASE32) for _ in range(17))
 
 
 def private_key_context(certificate_id: str) -> str:
@@ -257,7 +251,7 @@ def upload_server_certificate(tx: Tx, server_certificate_name: str, certificate_
     check_new(tx.conn, s.server_certificates, tx.account_id, server_certificate_name,
               _exists(server_certificate_name), SERVER_CERTIFICATES_PER_ACCOUNT,
               "ServerCertificatesPerAccount")
-    certificate_id = new_certificate_id()
+    certificate_id = ids.unique_id(Prefix.SERVER_CERTIFICATE)
     tx.conn.execute(s.server_certificates.insert().values(
         id=certificate_id, account_id=tx.account_id, name=server_certificate_name,
         name_lower=server_certificate_name.lower(), path=path, created_at=tx.now,

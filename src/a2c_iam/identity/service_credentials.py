@@ -51,8 +51,10 @@ from sqlalchemy import delete, select, update
 
 from a2c_iam.store import schema as s
 
+from . import ids
 from .common import check_count, check_status, page, set_target
 from .errors import IdentityError, InvalidInput, NoSuchEntity
+from .ids import Prefix
 from .secrets import SecretStr
 from .tx import Tx
 from .users import credential_owner_row, named_user
@@ -62,16 +64,10 @@ CREDENTIALS_PER_USER_PER_SERVICE = 2
 PASSWORD_SERVICES = frozenset({"codecommit.amazonaws.com", "cassandra.amazonaws.com"})
 #: Services IAM issues long-term API keys for (not issued here).
 API_KEY_SERVICES = frozenset({"bedrock.amazonaws.com", "logs.amazonaws.com"})
-_BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 
 class ServiceNotSupported(IdentityError):
     model = ("iam", "ServiceNotSupportedException")
-
-
-def new_credential_id() -> str:
-    """``ACCA`` and 17 base-32 characters."""
-    return "ACCA" + "".join(secrets.choice(_BASE32) for _ in range(17))
 
 
 def new_password() -> str:
@@ -148,7 +144,7 @@ def create_service_specific_credential(tx: Tx, user_name: str, service_name: str
     check_count(tx.conn, s.service_specific_credentials, CREDENTIALS_PER_USER_PER_SERVICE,
                 "ServiceSpecificCredentialsPerUserPerService", c.user_id == user.id,
                 c.service_name == service_name)
-    credential_id, password = new_credential_id(), new_password()
+    credential_id, password = ids.unique_id(Prefix.SERVICE_CREDENTIAL), new_password()
     tx.conn.execute(s.service_specific_credentials.insert().values(
         id=credential_id, account_id=tx.account_id, user_id=user.id, service_name=service_name,
         service_user_name=service_user_name(user.name, tx.account_id),

@@ -42,7 +42,6 @@ users report from IAM: rebuy-de/aws-nuke#671, hashicorp/terraform-provider-aws#1
 from __future__ import annotations
 
 import hashlib
-import secrets
 from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -50,6 +49,7 @@ from sqlalchemy import delete, select, update
 
 from a2c_iam.store import schema as s
 
+from . import ids
 from .common import check_count, check_status, page, set_target
 from .errors import IdentityError, NoSuchEntity
 from .server_certificates import MalformedCertificate, parse_certificate
@@ -57,7 +57,6 @@ from .tx import Tx
 from .users import credential_owner
 
 SIGNING_CERTIFICATES_PER_USER = 2
-_BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 _DUPLICATE = ("The request was rejected because the same certificate is associated with an IAM "
               "user in the account.")
@@ -69,11 +68,6 @@ class InvalidCertificate(IdentityError):
 
 class DuplicateCertificate(IdentityError):
     model = ("iam", "DuplicateCertificateException")
-
-
-def new_certificate_id() -> str:
-    """32 upper-case base-32 characters."""
-    return "".join(secrets.choice(_BASE32) for _ in range(32))
 
 
 def _owner_filter(tx: Tx, user_id: str | None) -> Any:
@@ -113,7 +107,7 @@ def upload_signing_certificate(tx: Tx, certificate_body: str, user_name: str | N
         raise DuplicateCertificate(_DUPLICATE)
     check_count(tx.conn, s.signing_certificates, SIGNING_CERTIFICATES_PER_USER,
                 "SigningCertificatesPerUser", _owner_filter(tx, user_id))
-    certificate_id = new_certificate_id()
+    certificate_id = ids.random_id(32)
     tx.conn.execute(s.signing_certificates.insert().values(
         id=certificate_id, account_id=tx.account_id, user_id=user_id, body=certificate_body,
         fingerprint=fingerprint, status="Active", uploaded_at=tx.now))

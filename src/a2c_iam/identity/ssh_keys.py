@@ -41,7 +41,6 @@ import base64
 import binascii
 import hashlib
 import re
-import secrets
 from typing import Any
 
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -56,6 +55,7 @@ from sqlalchemy import delete, select, update
 
 from a2c_iam.store import schema as s
 
+from . import ids
 from .common import check_count, check_status, page, set_target
 from .errors import IdentityError, NoSuchEntity
 from .tx import Tx
@@ -68,7 +68,6 @@ MAX_BITS = 16384
 #: One PEM public key and nothing else (the label's two spellings).
 _ONE_PEM = re.compile(r"-----BEGIN (RSA |)PUBLIC KEY-----\r?\n[A-Za-z0-9+/=\r\n]+"
                       r"-----END \1PUBLIC KEY-----")
-_BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 _INVALID = "The request was rejected because the public key is malformed or otherwise invalid."
 _NOT_RSA = (f"The public key must be an RSA key (ssh-rsa or PEM) of {MIN_BITS} to {MAX_BITS} "
@@ -89,11 +88,6 @@ class UnrecognizedPublicKeyEncoding(IdentityError):
 
 class DuplicateSSHPublicKey(IdentityError):
     model = ("iam", "DuplicateSSHPublicKeyException")
-
-
-def new_key_id() -> str:
-    """``APKA`` and 16 base-32 characters (20, like an access key id)."""
-    return "APKA" + "".join(secrets.choice(_BASE32) for _ in range(16))
 
 
 def _is_pem(body: str) -> bool:
@@ -174,7 +168,7 @@ def upload_ssh_public_key(tx: Tx, user_name: str, ssh_public_key_body: str) -> d
         raise DuplicateSSHPublicKey(_DUPLICATE)
     check_count(tx.conn, s.ssh_public_keys, SSH_PUBLIC_KEYS_PER_USER, "SSHPublicKeysPerUser",
                 k.user_id == user.id)
-    key_id = new_key_id()
+    key_id = ids.ssh_public_key_id()
     tx.conn.execute(s.ssh_public_keys.insert().values(
         id=key_id, account_id=tx.account_id, user_id=user.id, body=ssh_public_key_body,
         fingerprint=print_, status="Active", uploaded_at=tx.now))
