@@ -160,7 +160,8 @@ def test_a_busy_port_is_an_error_not_a_traceback(tmp_path: Path) -> None:
     assert f"cannot listen on 127.0.0.1:{port}" in ran.stderr and "Traceback" not in ran.stderr
 
 
-@pytest.mark.parametrize("db", ["sqlite:///:memory:", "sqlite://"])
+@pytest.mark.parametrize("db", ["sqlite:///:memory:", "sqlite://",
+                                "sqlite:///file:x?mode=memory&uri=true"])
 def test_an_in_memory_database_is_refused(tmp_path: Path, db: str) -> None:
     ran = a2c_iam("serve", "--db", db, "--no-access-log", cwd=tmp_path, env=clean_env(tmp_path))
     assert ran.returncode == 2

@@ -81,15 +81,15 @@ def _root_key(args: argparse.Namespace) -> tuple[str, str] | None:
 def _not_in_memory(url: str | None) -> None:
     """An in-memory SQLite database belongs to one connection, and the server runs its
     requests on several (a thread each), each of which would see an empty database of its own."""
-    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
+    from ..store import in_memory
+
     try:
-        parsed = make_url(url) if url else None
+        memory = bool(url) and in_memory(str(url))
     except ArgumentError:
         return  # the store says what is wrong with it
-    if parsed is not None and parsed.get_backend_name() == "sqlite" and (
-            parsed.database in (None, "", ":memory:") or "mode=memory" in str(parsed)):
+    if memory:
         raise InputError("serve needs a database file or PostgreSQL, not an in-memory SQLite "
                          "database (each connection would see its own empty one): give "
                          "--db sqlite:///PATH")

@@ -8,7 +8,7 @@ Imports nothing from the layers above it. Public surface::
 """
 
 from . import schema
-from .database import DEFAULT_URL, Database, connect, insert_ignore
+from .database import DEFAULT_URL, Database, connect, in_memory, insert_ignore
 from .errors import Conflict, SchemaMismatch, StoreError, Unavailable, WouldBlock
 from .migrate import SchemaStatus, check, head_revision, open_database, status, upgrade
 
@@ -24,6 +24,7 @@ __all__ = [
     "connect",
     "head_revision",
     "insert_ignore",
+    "in_memory",
     "open_database",
     "schema",
     "status",

@@ -20,10 +20,10 @@ Driver errors are converted at this boundary: constraint violations to ``Conflic
 locked databases to ``Unavailable``.
 
 ``no_io()`` marks a block that must not wait on the database — the server's event loop, trying
-a request before handing it to a thread: inside it, opening a transaction (or running any
-statement, on whatever path) raises ``WouldBlock`` before anything reaches the database; not even
-the pool's pre-ping or a reconnect runs. Work answered from the service's caches opens none, so it
-completes there.
+a request before handing it to a thread: inside it, opening a transaction raises ``WouldBlock``
+before anything reaches the database; not even the pool's pre-ping or a reconnect runs. Every
+statement of the service runs in a transaction from ``read()`` or ``write()``. Work answered
+from the service's caches opens none, so it completes there.
 """
 
 from __future__ import annotations
@@ -57,6 +57,16 @@ SCHEMA_LOCK = 0x0A2C5C4E
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _READ = "a2c_read_only"
 #: Set inside ``Database.no_io()``: statements raise ``WouldBlock`` instead of running.
+def in_memory(url: str | URL) -> bool:
+    """Whether ``url`` is an in-memory SQLite database (``sqlite://``, ``:memory:``, or a URI
+    with ``mode=memory``): one that lives and dies with its connection."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    if parsed.get_backend_name() != "sqlite":
+        return False
+    return parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory" \
+        or "mode=memory" in (parsed.database or "")
+
+
 _NO_IO: ContextVar[bool] = ContextVar("a2c_iam_store_no_io", default=False)
 
 
@@ -66,7 +76,6 @@ class Database:
     def __init__(self, engine: Engine, schema: str | None = None) -> None:
         self.engine = engine
         self.schema = schema
-        event.listen(engine, "before_cursor_execute", _refuse_under_no_io)
 
     @property
     def dialect(self) -> str:
@@ -80,9 +89,9 @@ class Database:
     @property
     def sqlite_path(self) -> Path | None:
         """The database file, for SQLite (None in memory or on PostgreSQL)."""
-        if self.dialect != "sqlite" or not self.url.database or self.url.database == ":memory:":
+        if self.dialect != "sqlite" or in_memory(self.url):
             return None
-        return Path(self.url.database)
+        return Path(str(self.url.database))
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -118,11 +127,6 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection (call before a process exits or forks)."""
         self.engine.dispose()
-
-
-def _refuse_under_no_io(*_: Any) -> None:
-    if _NO_IO.get():
-        raise WouldBlock
 
 
 @contextmanager
