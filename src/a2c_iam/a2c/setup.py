@@ -418,12 +418,17 @@ class _Planner:
         """The group's members when the group is not planned (no --users, an instance profile):
         read only, so that a deployment user in it is found; a group that is missing, or not
         ours, has none."""
-        found = self._get("get_group", GroupName=self.spec.group)
-        if found is None or found["Group"]["Path"] != MANAGED_PATH:
-            return set()
-        return {u["UserName"] for page in self.aws.pages(self.iam, "get_group",
-                                                         GroupName=self.spec.group)
-                for u in page.get("Users", [])}
+        members: set[str] = set()
+        try:
+            for page in self.aws.pages(self.iam, "get_group", GroupName=self.spec.group):
+                if page["Group"]["Path"] != MANAGED_PATH:
+                    return set()
+                members.update(u["UserName"] for u in page.get("Users", []))
+        except LiveError as exc:
+            if exc.code == "NoSuchEntity":
+                return set()
+            raise
+        return members
 
     def _own_policies(self, name: str) -> None:
         """Report (never remove) the policies on the general user ``name`` itself: see
