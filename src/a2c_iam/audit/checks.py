@@ -18,18 +18,20 @@ from typing import Any
 
 from ..a2c.choices import Choices
 from ..policy import Policy, PolicySet, Request, compile_policy_set, parse_policy
+from ..policy.arn import parse_arn
 from ..policy.catalog import get_catalog
-from ..policy.match import action_regex, resource_regex
+from ..policy.match import resource_regex
 from .access import AccessModel, Principal
 from .credentials import ROOT_ROW
 from .errors import AuditInputError
-from .escalation import EscalationFinder
+from .escalation import EscalationFinder, names_action
 from .findings import Finding, Severity, finding
 from .model import Account
 
 __all__ = ["AuditOptions", "AuditReport", "run_audit"]
 
 _GENERAL = re.compile(r"(a2c|app2container)", re.IGNORECASE)
+_ACCOUNT_ID = re.compile(r"\d{12}")
 _DEPLOY = re.compile(r"deploy", re.IGNORECASE)
 
 
@@ -266,8 +268,8 @@ def _document_checks(account: Account) -> Iterator[Finding]:
                     yield finding("WILDCARD_RESOURCE_WRITE", f"{label} {where} allows "
                                   f"{len(writes)} write action(s) on {scope}: "
                                   + _sample(writes) + ".", principals, (label,))
-            passes = "iam:PassRole" in granted if st.action is None else any(
-                action_regex(a).fullmatch("iam:PassRole") for a in st.action)
+            passes = "iam:PassRole" in granted if st.action is None else names_action(
+                st.action, "iam:PassRole")
             if passes and (st.not_resource is not None and not any(
                     resource_regex(r).fullmatch(arn) for r in st.not_resource for arn in any_role)
                     or st.resource is not None and all(
@@ -394,17 +396,17 @@ def _foreign(trust: Policy, account: Account,
     out: dict[tuple[str, str], str] = {}
 
     def add(value: str, wild_account: str | None = None) -> None:
-        if re.fullmatch(r"\d{12}", value):
+        if _ACCOUNT_ID.fullmatch(value):
             value = f"arn:{part}:iam::{value}:root"
-        fields = value.split(":", 5)
-        if len(fields) != 6 or fields[0] != "arn" or fields[2] not in ("iam", "sts", "*"):
+        arn = parse_arn(value)
+        if arn is None or arn.service not in ("iam", "sts", "*"):
             return
-        acct = fields[4]
+        acct = arn.account
         if acct in ("*", "?" * 12) and wild_account is not None:
             acct = wild_account
-        if not re.fullmatch(r"\d{12}", acct) or acct == own:
+        if not _ACCOUNT_ID.fullmatch(acct) or acct == own:
             return
-        rest = fields[5].replace("*", "a2c-iam-audit-outsider").replace("?", "a")
+        rest = arn.resource.replace("*", "a2c-iam-audit-outsider").replace("?", "a")
         service = "sts" if rest.startswith(("assumed-role/", "federated-user/")) else "iam"
         principal_arn = f"arn:{part}:{service}::{acct}:{rest}"
         who = principal_arn
@@ -433,7 +435,7 @@ def _foreign(trust: Policy, account: Account,
             for v in c.values:
                 if not isinstance(v, str):
                     continue
-                if key == "aws:principalaccount" and re.fullmatch(r"\d{12}", v):
+                if key == "aws:principalaccount" and _ACCOUNT_ID.fullmatch(v):
                     add(v)
                 elif key == "aws:principalarn":
                     add(v, stranger)
@@ -442,9 +444,8 @@ def _foreign(trust: Policy, account: Account,
 
 def _names_assume_role(action: tuple[str, ...] | None, not_action: tuple[str, ...] | None) -> bool:
     if action is not None:
-        return any(action_regex(a).fullmatch("sts:AssumeRole") for a in action)
-    return not_action is not None and not any(
-        action_regex(a).fullmatch("sts:AssumeRole") for a in not_action)
+        return names_action(action, "sts:AssumeRole")
+    return not_action is not None and not names_action(not_action, "sts:AssumeRole")
 
 
 _FEDERATED_ACTIONS = {"sts:assumerolewithwebidentity": "sts:AssumeRoleWithWebIdentity",

@@ -37,10 +37,12 @@ documents on running instances, resources outside IAM that hold credentials.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from ..policy import CompiledPolicySet
-from ..policy.match import action_regex
+from ..policy.arn import parse_arn
+from ..policy.match import matches_action
 from .access import AccessModel, Principal
 
 __all__ = ["Escalation", "EscalationFinder", "PROBES"]
@@ -338,20 +340,20 @@ class EscalationFinder:
         out = [self._new_policy]
         for _, pol in y.policies:
             for st in pol.statements:
-                if st.effect.value != "Allow" or not st.resource or st.action is None or not any(
-                        action_regex(a).fullmatch("iam:CreatePolicy") for a in st.action):
+                if st.effect.value != "Allow" or not st.resource or st.action is None or \
+                        not names_action(st.action, "iam:CreatePolicy"):
                     continue
                 for pattern in st.resource:
-                    parts = pattern.split(":", 5)
-                    if len(parts) != 6 or "${" in pattern or parts[2] not in ("iam", "*") \
-                            or not parts[5].startswith("policy/"):
+                    arn = parse_arn(pattern)
+                    if arn is None or "${" in pattern or arn.service not in ("iam", "*") \
+                            or not arn.resource.startswith("policy/"):
                         continue
-                    if parts[4] not in (acct.account_id, "*"):
+                    if arn.account not in (acct.account_id, "*"):
                         continue
-                    name = parts[5].replace("*", "a2c-iam-audit-new").replace("?", "a")
-                    arn = f"arn:{acct.partition}:iam::{acct.account_id}:{name}"
-                    if arn not in acct.policies and arn not in out:
-                        out.append(arn)
+                    name = arn.resource.replace("*", "a2c-iam-audit-new").replace("?", "a")
+                    new = f"arn:{acct.partition}:iam::{acct.account_id}:{name}"
+                    if new not in acct.policies and new not in out:
+                        out.append(new)
         return out
 
     def _probe_all(self, x: Principal) -> bool:
@@ -471,3 +473,7 @@ class EscalationFinder:
                 queue.append(target)
         return best
 
+
+def names_action(patterns: Iterable[str], action: str) -> bool:
+    """Whether any of an Action element's ``patterns`` matches ``action`` (IAM's wildcards)."""
+    return any(matches_action(a, action) for a in patterns)
