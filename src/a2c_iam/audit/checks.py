@@ -339,23 +339,15 @@ def _cross_account(account: Account, name: str, arn: str, trust: Policy,
     """``ROLE_CROSS_ACCOUNT_NO_EXTERNAL_ID``: some principal of another account may assume the
     role without sending an ``sts:ExternalId``.
 
-    AWS's confused-deputy guidance asks for an external ID on every role a third party
-    assumes; a condition on MFA, the source IP, the caller's ARN or tags narrows *who* of that
-    account may, and does not stand in for it. So the trust policy is asked of the engine in a
-    reduced form: Allow statements keep only their conditions on ``sts:ExternalId`` and on the
-    keys that say which account the caller is in (``aws:PrincipalAccount``,
-    ``aws:PrincipalArn``, ``aws:PrincipalOrgID``/``OrgPaths``, the ``aws:Source…`` keys of
-    services); the others count as met, and a Deny with such a condition as avoided (it is
-    dropped). The callers asked are those the statements could name: each account and ARN of
-    the Principal element (``123456789012``, ``…:root``, ``…:user/…``, ``…:role/…``,
-    ``arn:aws:sts::…:assumed-role/…``), each ``aws:PrincipalAccount`` value and one instance of
-    each ``aws:PrincipalArn`` pattern, and for ``"*"`` (or ``NotPrincipal``) a principal of an
-    unrelated account; each asks with its own ``aws:PrincipalAccount`` and
-    ``aws:PrincipalArn`` and no external ID. So ``"*"`` limited to the own account (by
-    ``aws:PrincipalAccount`` or an ``aws:PrincipalArn`` of it) is not reported, nor a trust
-    limited to an organisation (``aws:PrincipalOrgID``: the audit cannot tell its members, and
-    they are the organisation's own accounts, not third parties).
+    AWS's confused-deputy guidance asks for an external ID on every role a third party assumes,
+    and conditions that narrow *who* of that account may (MFA, source IP, the caller's ARN or
+    tags) do not stand in for it: so the engine is asked with a reduced copy of the trust
+    policy, by each caller of another account it could let in (:func:`_foreign`). What is kept,
+    who is asked and what is not reported: docs/audit.md, "Cross-account trust".
     """
+    callers = _foreign(trust, account, stranger)
+    if not callers:
+        return
     statements = []
     narrowing: list[str] = []
     for st in trust.statements:
@@ -373,7 +365,7 @@ def _cross_account(account: Account, name: str, arn: str, trust: Policy,
         others = (" (its " + ", ".join(sorted(set(narrowing), key=str.lower)) + " conditions "
                   "narrow who may, but do not replace an external ID)")
     reported: set[str] = set()
-    for foreign, who, principal_arn in _foreign(trust, account, stranger):
+    for foreign, who, principal_arn in callers:
         if foreign in reported:
             continue
         ctx = {"aws:SecureTransport": "true", "aws:PrincipalAccount": foreign,
@@ -390,8 +382,8 @@ def _cross_account(account: Account, name: str, arn: str, trust: Policy,
 def _foreign(trust: Policy, account: Account,
              stranger: str) -> list[tuple[str, str, str]]:
     """(account, request principal, its ``aws:PrincipalArn``) for each caller of another
-    account that an Allow statement for ``sts:AssumeRole`` may name (see
-    :func:`_cross_account`)."""
+    account that an Allow statement for ``sts:AssumeRole`` may name (docs/audit.md,
+    "Cross-account trust")."""
     own, part = account.account_id, account.partition
     out: dict[tuple[str, str], str] = {}
 
