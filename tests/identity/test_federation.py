@@ -14,7 +14,7 @@ from callers import login, new_user, refused
 from policy_docs import allow, deny, doc
 from sqlalchemy import select, update
 
-from a2c_iam.identity import CallContext, IdentityService
+from a2c_iam.identity import CallContext, IdentityService, ids
 from a2c_iam.identity import principal as pr
 from a2c_iam.identity.authz import denied_message
 from a2c_iam.policy import Request
@@ -28,6 +28,15 @@ def federate(svc: IdentityService, ctx: CallContext, name: str = "bob",
 
 def fed_arn(account: str, name: str) -> str:
     return f"arn:aws:sts::{account}:federated-user/{name}"
+
+
+def test_session_arns_are_in_the_partition_of_every_other_arn(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert ids.federated_user_arn("111122223333", "bob") == fed_arn("111122223333", "bob")
+    monkeypatch.setattr(ids, "PARTITION", "aws-cn")
+    assert ids.federated_user_arn("111122223333", "bob") == (
+        "arn:aws-cn:sts::111122223333:federated-user/bob")
+    assert ids.assumed_role_arn("111122223333", "r", "s").startswith("arn:aws-cn:sts::")
 
 
 def caller_of(ctx: CallContext) -> pr.ResolvedCaller:

@@ -10,7 +10,8 @@ without a prefix. Secret access keys are 40 characters of base 64. Everything co
 
 ARNs: ``arn:aws:iam::ACCOUNT:user/PATH/NAME`` and so on; the path sits between the type and the
 name and always starts and ends with ``/``. Sessions are ``arn:aws:sts::ACCOUNT:assumed-role/
-ROLE/SESSION`` (the role's name without its path).
+ROLE/SESSION`` (the role's name without its path), federated users ``arn:aws:sts::ACCOUNT:
+federated-user/NAME``.
 """
 
 from __future__ import annotations
@@ -87,6 +88,10 @@ def root_arn(account: str) -> str:
 
 def assumed_role_arn(account: str, role_name: str, session_name: str) -> str:
     return f"arn:{PARTITION}:sts::{account}:assumed-role/{role_name}/{session_name}"
+
+
+def federated_user_arn(account: str, name: str) -> str:
+    return f"arn:{PARTITION}:sts::{account}:federated-user/{name}"
 
 
 _IAM_ARN = re.compile(

@@ -522,10 +522,6 @@ def _session_sources(conn: Connection, row: Any, required: bool = False) -> list
     return found
 
 
-def federated_user_arn(account_id: str, name: str) -> str:
-    return f"arn:aws:sts::{account_id}:federated-user/{name}"
-
-
 #: The identity policy of a session federated by the root user: root may do everything in its
 #: account, so the session policies alone decide.
 _ROOT_POLICY_TEXT = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*",'
@@ -561,7 +557,7 @@ def federated_caller(conn: Connection, row: Any, access_key_id: str) -> Resolved
         sources = user_sources(conn, user.id, user.name)
         boundary = boundary_source(conn, user.boundary_policy_id)
         user_tags = _tags(conn, user.id)
-    arn = federated_user_arn(account, name)
+    arn = ids.federated_user_arn(account, name)
     return _caller(
         arn, account, f"{account}:{name}", FEDERATED_USER, name, _merged_tags(user_tags, tags),
         access_key_id, sources, boundary, _session_sources(conn, row, required=True), session,
@@ -634,7 +630,7 @@ def caller_for_arn(conn: Connection, arn: str) -> ResolvedCaller | None:
     federated user ARN (``federated-user/NAME``) resolves to the newest federated session of
     that name in the account (None without one).
     """
-    if arn.startswith("arn:aws:sts::"):
+    if arn.startswith(f"arn:{ids.PARTITION}:sts::"):
         parts = arn.split(":", 5)
         if len(parts) == 6 and parts[5].startswith("federated-user/"):
             found = conn.execute(
@@ -667,7 +663,7 @@ def caller_for_arn(conn: Connection, arn: str) -> ResolvedCaller | None:
             role_sources(conn, role.id, role.name), boundary_source(conn, role.boundary_policy_id),
             principal_arn=ids.arn(account, "role", role.path, role.name), path=role.path,
         )
-    if arn.endswith(":root") and arn.startswith("arn:aws:iam::"):
+    if arn.endswith(":root") and arn.startswith(f"arn:{ids.PARTITION}:iam::"):
         account = arn.split(":")[4]
         exists = conn.execute(select(s.accounts.c.id).where(s.accounts.c.id == account)).first()
         return root_caller(account) if exists is not None else None

@@ -90,7 +90,6 @@ from .principal import (
     USER,
     ResolvedCaller,
     delete_sessions,
-    federated_user_arn,
     root_caller,
     session_secret_context,
     session_token_context,
@@ -425,7 +424,7 @@ def get_federation_token(tx: Tx, name: str, policy: str | None = None,
     if caller.session is not None or caller.kind not in (USER, ROOT):
         raise AccessDenied("Cannot call GetFederationToken with session credentials")
     account = caller.account_id
-    arn = federated_user_arn(account, name)
+    arn = ids.federated_user_arn(account, name)
     tx.target = arn
     session_policy = _session_policy(policy)
     arns = _policy_arns(tx, account, policy_arns)
