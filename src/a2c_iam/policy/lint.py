@@ -134,7 +134,9 @@ RULES: Final[dict[str, Rule]] = _rules(
      "A wildcard pattern matches no action that exists today, so it grants or denies nothing."),
     ("RESOURCE_MISMATCH", W, "Resource matches no resource type of the statement's actions",
      "No action of the statement acts on a resource of this ARN's form (for example a bucket ARN "
-     "with s3:GetObject, which acts on objects), so the resource grants or denies nothing."),
+     "with s3:GetObject, which acts on objects), so the resource grants or denies nothing. A "
+     "qualified ARN counts as its base type where the service tables list only the base: a "
+     "Lambda version or alias (function:f:1, function:f:*) for an action on function."),
     ("ACTION_REQUIRES_STAR", W, "Action supports only \"Resource\": \"*\"",
      "The action has no resource-level permissions: only a statement with \"Resource\": \"*\" "
      "grants or denies it, and this statement names specific resources."),
