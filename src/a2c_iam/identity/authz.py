@@ -211,17 +211,23 @@ class TargetCache:
 def _entity(conn: Connection, account: str, kind: str, name: str, tags: bool,
             cache: TargetCache | None = None) -> Target:
     """The ARN of a named entity with its stored path (``/`` when it does not exist)."""
-    key = (account, kind, name.lower(), tags)
-    if cache is not None:
-        hit = cache.get(key)
-        if hit is not None:
-            return hit
-        # Read first: data newer than the generation only makes the entry expire sooner.
-        gen = generation(conn, account)
-        target = _read_entity(conn, account, kind, name, tags)
-        cache.put(key, gen, target)
-        return target
-    return _read_entity(conn, account, kind, name, tags)
+    return _cached_target(conn, cache, (account, kind, name.lower(), tags),
+                          lambda: _read_entity(conn, account, kind, name, tags))
+
+
+def _cached_target(conn: Connection, cache: TargetCache | None,
+                   key: tuple[str, str, str, bool], read: Callable[[], Target]) -> Target:
+    """``read()``, kept in ``cache`` for the account's current generation."""
+    if cache is None:
+        return read()
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    # The generation is read first: data newer than it only makes the entry expire sooner.
+    gen = generation(conn, key[0])
+    target = read()
+    cache.put(key, gen, target)
+    return target
 
 
 def _read_entity(conn: Connection, account: str, kind: str, name: str, tags: bool) -> Target:
@@ -246,16 +252,8 @@ def _by_arn(conn: Connection, account: str, kind: str, arn: str, tags: bool,
     ``iam:ResourceTag``: a tag-based deny must see them as it does on users and roles."""
     if not tags or arn == "*":
         return Target(arn)
-    key = (account, f"{kind}-arn", arn, True)
-    if cache is not None:
-        hit = cache.get(key)
-        if hit is not None:
-            return hit
-        gen = generation(conn, account)
-        target = Target(arn, None, _tags_by_arn(conn, account, kind, arn))
-        cache.put(key, gen, target)
-        return target
-    return Target(arn, None, _tags_by_arn(conn, account, kind, arn))
+    return _cached_target(conn, cache, (account, f"{kind}-arn", arn, True),
+                          lambda: Target(arn, None, _tags_by_arn(conn, account, kind, arn)))
 
 
 def _tags_by_arn(conn: Connection, account: str, kind: str, arn: str) -> dict[str, str]:
