@@ -152,7 +152,9 @@ def verify_password(password: str, stored: str) -> bool:
 # -- the password policy ---------------------------------------------------------------------------
 
 
-def _read_policy(conn: Connection, account_id: str) -> dict[str, Any] | None:
+def read_password_policy(conn: Connection, account_id: str) -> dict[str, Any] | None:
+    """The account's password policy as stored (the values set, without IAM's defaults), or
+    None when it has none."""
     text = conn.execute(select(s.password_policies.c.policy).where(
         s.password_policies.c.account_id == account_id)).scalar()
     if text is None:
@@ -161,14 +163,10 @@ def _read_policy(conn: Connection, account_id: str) -> dict[str, Any] | None:
     return found
 
 
-def _stored_policy(tx: Tx) -> dict[str, Any] | None:
-    return _read_policy(tx.conn, tx.account_id)
-
-
 def users_may_change_passwords(conn: Connection, account_id: str) -> bool:
     """``AllowUsersToChangePassword`` of the account's password policy (no policy: false); the
     grant it makes is applied where calls are authorised (``authz``)."""
-    return bool((_read_policy(conn, account_id) or {}).get("AllowUsersToChangePassword"))
+    return bool((read_password_policy(conn, account_id) or {}).get("AllowUsersToChangePassword"))
 
 
 def _effective(stored: Mapping[str, Any]) -> dict[str, Any]:
@@ -193,7 +191,7 @@ def _account_names(tx: Tx) -> set[str]:
 def check_password(tx: Tx, password: str) -> dict[str, Any] | None:
     """Refuse ``password`` if the account's policy (or IAM's default) does not allow it; the
     account's effective policy, or None when it has none."""
-    stored = _stored_policy(tx)
+    stored = read_password_policy(tx.conn, tx.account_id)
     kinds = _kinds(password)
     if stored is None:
         if (len(password) < DEFAULT_MINIMUM_LENGTH
@@ -212,7 +210,7 @@ def check_password(tx: Tx, password: str) -> dict[str, Any] | None:
 
 def get_account_password_policy(tx: Tx) -> dict[str, Any]:
     set_target(tx, "*")
-    stored = _stored_policy(tx)
+    stored = read_password_policy(tx.conn, tx.account_id)
     if stored is None:
         raise NoSuchEntity(
             f"The Password Policy with domain name {tx.account_id} cannot be found.")

@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -64,6 +63,7 @@ from a2c_iam.store import schema as s
 from . import ids
 from .common import set_target
 from .errors import IdentityError
+from .logins import read_password_policy
 from .tx import Tx
 
 #: The columns of AWS's credential report, in AWS's order.
@@ -213,11 +213,7 @@ def _certificate_columns(certificates: Sequence[Any]) -> list[str]:
 
 def _max_password_age(tx: Tx) -> int:
     """The password policy's ``MaxPasswordAge`` in days (0: passwords do not expire)."""
-    text = tx.conn.execute(select(s.password_policies.c.policy).where(
-        s.password_policies.c.account_id == tx.account_id)).scalar()
-    if text is None:
-        return 0
-    value = json.loads(text).get("MaxPasswordAge")
+    value = (read_password_policy(tx.conn, tx.account_id) or {}).get("MaxPasswordAge")
     return int(value) if isinstance(value, int) and value > 0 else 0
 
 
