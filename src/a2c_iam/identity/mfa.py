@@ -49,7 +49,7 @@ from sqlalchemy import delete, or_, select, update
 from a2c_iam.store import schema as s
 
 from . import ids
-from .common import USERS_PER_ACCOUNT, check_count, count, page, quota, set_target
+from .common import USERS_PER_ACCOUNT, check_count, page, set_target
 from .entities import listed_user
 from .errors import (
     DeleteConflict,
@@ -238,8 +238,8 @@ def enable_mfa_device(tx: Tx, user_name: str, serial_number: str, authentication
     row = _device(tx, serial_number)
     if row.user_id is not None:
         raise EntityAlreadyExists(_IN_USE)
-    if count(tx.conn, s.mfa_devices, s.mfa_devices.c.user_id == user.id) >= MFA_DEVICES_PER_USER:
-        raise quota("MFADevicesPerUser", MFA_DEVICES_PER_USER)
+    check_count(tx.conn, s.mfa_devices, MFA_DEVICES_PER_USER, "MFADevicesPerUser",
+                s.mfa_devices.c.user_id == user.id)
     step = _consecutive(tx, row, user.id, authentication_code1, authentication_code2)
     if not _accept(tx, row.serial, step, user_id=user.id, enabled_at=tx.now):
         raise InvalidAuthenticationCode(_INVALID_CODE)

@@ -59,8 +59,8 @@ from sqlalchemy.engine import Connection
 from a2c_iam.store import schema as s
 
 from . import ids
-from .common import check_count, page, set_target
-from .errors import EntityAlreadyExists, InvalidInput, LimitExceeded, NoSuchEntity
+from .common import check_count, check_new, page, quota, set_target
+from .errors import EntityAlreadyExists, InvalidInput, NoSuchEntity
 from .tags import as_tags, drop_all, get_tags, put_tags, remove_tags
 from .tx import Tx
 
@@ -167,8 +167,7 @@ def _client_ids(given: Sequence[str] | None, have: Sequence[str] = ()) -> list[s
         if client_id not in out:
             out.append(client_id)
     if len(out) > CLIENT_IDS_PER_PROVIDER:
-        raise LimitExceeded(f"Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: "
-                            f"{CLIENT_IDS_PER_PROVIDER}")
+        raise quota("ClientIdsPerOpenIdConnectProvider", CLIENT_IDS_PER_PROVIDER)
     return out
 
 
@@ -180,8 +179,7 @@ def _thumbprints(given: Sequence[str] | None) -> list[str]:
         if thumbprint.lower() not in out:
             out.append(thumbprint.lower())
     if len(out) > THUMBPRINTS_PER_PROVIDER:
-        raise LimitExceeded(f"Cannot exceed quota for ThumbprintsPerOpenIdConnectProvider: "
-                            f"{THUMBPRINTS_PER_PROVIDER}")
+        raise quota("ThumbprintsPerOpenIdConnectProvider", THUMBPRINTS_PER_PROVIDER)
     return out
 
 
@@ -387,13 +385,9 @@ def create_saml_provider(tx: Tx, saml_metadata_document: str, name: str, tags: A
     if assertion_encryption_mode == "Required":
         raise InvalidInput(_REQUIRED_WITHOUT_KEY)
     given = as_tags(tags)
-    p = s.saml_providers.c
-    taken = tx.conn.execute(select(p.id).where(
-        p.account_id == tx.account_id, p.name_lower == name.lower()).limit(1)).first()
-    if taken is not None:
-        raise EntityAlreadyExists(f"SAMLProvider {name} already exists.")
-    check_count(tx.conn, s.saml_providers, SAML_PROVIDERS_PER_ACCOUNT, "SAMLProvidersPerAccount",
-                p.account_id == tx.account_id)
+    check_new(tx.conn, s.saml_providers, tx.account_id, name,
+              f"SAMLProvider {name} already exists.", SAML_PROVIDERS_PER_ACCOUNT,
+              "SAMLProvidersPerAccount")
     provider_id = "SAML" + ids.random_id(22)
     tx.conn.execute(s.saml_providers.insert().values(
         id=provider_id, account_id=tx.account_id, name=name, name_lower=name.lower(),
