@@ -17,7 +17,7 @@ from raw_store import raw_database, secret_forms
 from sqlalchemy import func, select
 
 from a2c_iam.identity import IdentityService
-from a2c_iam.identity.service_credentials import password_context
+from a2c_iam.identity.service_credentials import decrypt_password
 from a2c_iam.identity.tx import generation
 from a2c_iam.store import schema as s
 
@@ -40,9 +40,7 @@ def rows(svc: IdentityService, account: Any) -> int:
 
 def stored_password(svc: IdentityService, credential_id: str) -> str:
     with svc.db.read() as conn:
-        blob = conn.execute(select(s.service_specific_credentials.c.password).where(
-            s.service_specific_credentials.c.id == credential_id)).scalar_one()
-    return svc.cipher.decrypt(blob, password_context(credential_id)).get_secret_value()
+        return decrypt_password(conn, svc.cipher, credential_id).get_secret_value()
 
 
 def test_create_list_reset_update_delete(call: Any, account: Any, svc: IdentityService) -> None:

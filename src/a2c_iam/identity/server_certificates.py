@@ -91,7 +91,6 @@ _CERT_BLOCK = (r"-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+"
                r"-----END CERTIFICATE-----")
 _ONE_CERT = re.compile(_CERT_BLOCK)
 _CERTS = re.compile(rf"\s*(?:{_CERT_BLOCK}\s*)+")
-_BLOCKS = re.compile(_CERT_BLOCK)
 #: One unencrypted PEM private key (PKCS #8, PKCS #1 or SEC 1) and nothing else.
 _ONE_KEY = re.compile(r"-----BEGIN ((?:RSA |EC |)PRIVATE KEY)-----\r?\n[A-Za-z0-9+/=\r\n]+"
                       r"-----END \1-----")
@@ -172,10 +171,10 @@ def _parse_chain(chain: str, cert: Certificate) -> None:
     """Each certificate of ``chain`` parses, has an accepted key, and issued the one before it."""
     if _CERTS.fullmatch(chain) is None:
         raise MalformedCertificate(UNPARSABLE)
-    if len(_BLOCKS.findall(chain)) > MAX_CHAIN:
+    if len(_ONE_CERT.findall(chain)) > MAX_CHAIN:
         raise MalformedCertificate(_LONG_CHAIN)
     issued = cert
-    for index, match in enumerate(_BLOCKS.finditer(chain), start=1):
+    for index, match in enumerate(_ONE_CERT.finditer(chain), start=1):
         issuer = _load(match.group(0), MalformedCertificate)
         check_public_key(issuer, MalformedCertificate)
         try:

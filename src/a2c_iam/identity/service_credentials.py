@@ -48,6 +48,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Connection
 
 from a2c_iam.store import schema as s
 
@@ -55,7 +56,7 @@ from . import ids
 from .common import check_count, check_status, page, set_target
 from .errors import IdentityError, InvalidInput, NoSuchEntity
 from .ids import Prefix
-from .secrets import SecretStr
+from .secrets import Cipher, SecretStr
 from .tx import Tx
 from .users import credential_owner_row, named_user
 
@@ -124,7 +125,7 @@ def _credential_row(tx: Tx, user: Any | None, credential_id: str) -> Any:
     return row
 
 
-def _issued(tx: Tx, user_name: str, row: Any, password: str) -> dict[str, Any]:
+def _issued(user_name: str, row: Any, password: str) -> dict[str, Any]:
     return {"ServiceSpecificCredential": ServiceSpecificCredential(
         user_name, row.service_user_name, row.id, row.service_name, row.status, row.created_at,
         SecretStr(password))}
@@ -150,7 +151,7 @@ def create_service_specific_credential(tx: Tx, user_name: str, service_name: str
         service_user_name=service_user_name(user.name, tx.account_id),
         password=tx.cipher.encrypt(password, password_context(credential_id)), status="Active",
         created_at=tx.now))
-    return _issued(tx, user.name, _credential_row(tx, user, credential_id), password)
+    return _issued(user.name, _credential_row(tx, user, credential_id), password)
 
 
 def list_service_specific_credentials(tx: Tx, user_name: str | None = None,
@@ -191,7 +192,7 @@ def reset_service_specific_credential(tx: Tx, service_specific_credential_id: st
     tx.conn.execute(update(s.service_specific_credentials)
                     .where(s.service_specific_credentials.c.id == row.id)
                     .values(password=tx.cipher.encrypt(password, password_context(row.id))))
-    return _issued(tx, user.name, row, password)
+    return _issued(user.name, row, password)
 
 
 def update_service_specific_credential(tx: Tx, service_specific_credential_id: str, status: str,
@@ -215,8 +216,8 @@ def delete_service_specific_credential(tx: Tx, service_specific_credential_id: s
     return {}
 
 
-def decrypt_password(tx: Tx, credential_id: str) -> SecretStr:
+def decrypt_password(conn: Connection, cipher: Cipher, credential_id: str) -> SecretStr:
     """A stored password (for the service that checks it; never in an IAM answer)."""
-    blob = tx.conn.execute(select(s.service_specific_credentials.c.password).where(
+    blob = conn.execute(select(s.service_specific_credentials.c.password).where(
         s.service_specific_credentials.c.id == credential_id)).scalar_one()
-    return tx.cipher.decrypt(blob, password_context(credential_id))
+    return cipher.decrypt(blob, password_context(credential_id))
