@@ -108,6 +108,22 @@ class FakeClock:
         return self.now
 
 
+def test_the_seed_is_a_secret_until_the_answer_is_serialised(svc: IdentityService,
+                                                            ctx: CallContext) -> None:
+    """What CreateVirtualMFADevice returns inside the service holds the seed as a SecretStr, so
+    no log line or traceback that shows the result shows the seed; the rendered answer has it."""
+    with svc.db.write() as conn:
+        made = mfa.create_virtual_mfa_device(
+            Tx(conn, ctx, datetime.now(UTC), svc.cipher), "repr-check",
+            tags=[{"Key": "k", "Value": "v"}])
+    device = made["VirtualMFADevice"]
+    seed = device.to_aws()["Base32StringSeed"]
+    assert isinstance(seed, bytes) and len(base64.b32decode(seed)) == 20
+    for shown in (repr(made), str(made), f"{made}"):
+        assert seed.decode() not in shown and str(seed) not in shown
+    assert device.to_aws()["Tags"] == [{"Key": "k", "Value": "v"}]
+
+
 def test_enable_needs_two_consecutive_codes(svc: IdentityService, call: Any, account: Any,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     clock = FakeClock()

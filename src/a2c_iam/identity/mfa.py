@@ -39,6 +39,7 @@ import hashlib
 import hmac
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -59,6 +60,8 @@ from .errors import (
     NoSuchEntity,
     ValidationError,
 )
+from .model import Tag
+from .secrets import SecretStr
 from .tags import as_tags, drop_all, get_tags, put_tags, remove_tags
 from .tx import Tx
 from .users import credential_owner_row, named_user
@@ -78,6 +81,23 @@ MAX_SERIAL = 256
 _INVALID_CODE = "Authentication code for device is not valid."
 _IN_USE = "MFA Device is already in use."
 _NOT_THE_USERS = "MFA Device invalid for user."
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualMFADevice:
+    """A new virtual device: the only time its seed is handed out (the seed shows only in
+    ``to_aws``, as ``Base32StringSeed``'s bytes)."""
+
+    serial_number: str
+    seed: SecretStr
+    tags: tuple[Tag, ...] = ()
+
+    def to_aws(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"SerialNumber": self.serial_number,
+                               "Base32StringSeed": self.seed.get_secret_value().encode("ascii")}
+        if self.tags:
+            out["Tags"] = [t.to_aws() for t in self.tags]
+        return out
 
 
 def seed_context(serial: str) -> str:
@@ -225,10 +245,8 @@ def create_virtual_mfa_device(tx: Tx, virtual_mfa_device_name: str, path: str | 
     ))
     given = as_tags(tags)
     put_tags(tx, tag_resource_id(serial), given, "MFADevice")
-    device: dict[str, Any] = {"SerialNumber": serial, "Base32StringSeed": seed.encode("ascii")}
-    if given:
-        device["Tags"] = [t.to_aws() for t in get_tags(tx.conn, tag_resource_id(serial))]
-    return {"VirtualMFADevice": device}
+    stored = get_tags(tx.conn, tag_resource_id(serial)) if given else ()
+    return {"VirtualMFADevice": VirtualMFADevice(serial, SecretStr(seed), stored)}
 
 
 def enable_mfa_device(tx: Tx, user_name: str, serial_number: str, authentication_code1: str,
