@@ -32,6 +32,8 @@ from raw_store import raw_database
 from sqlalchemy import func, select
 
 from a2c_iam.identity import IdentityService
+from a2c_iam.identity.errors import ConfigurationError
+from a2c_iam.identity.server_certificates import private_key_context
 from a2c_iam.identity.tx import generation
 from a2c_iam.store import schema as s
 
@@ -483,6 +485,20 @@ def test_the_private_key_is_only_stored_encrypted(backend: Any, svc: IdentitySer
     assert b"keeper0" in raw and leaf.pem.splitlines()[2].encode() in raw  # the data is there
     for form in forms:
         assert form not in raw
+    # What is stored is the upload, encrypted and bound to its certificate's id.
+    with svc.db.read() as conn:
+        stored = {r.name: r for r in conn.execute(
+            select(s.server_certificates.c.name, s.server_certificates.c.id,
+                   s.server_certificates.c.private_key)
+            .where(s.server_certificates.c.account_id == account.account_id))}
+    for n, m in enumerate(made):
+        row = stored[f"keeper{n}"]
+        key_pem = m.key_pem(PrivateFormat.TraditionalOpenSSL if n else PrivateFormat.PKCS8)
+        plain = svc.cipher.decrypt(row.private_key, private_key_context(row.id))
+        assert plain.get_secret_value() == key_pem
+        other = stored[f"keeper{1 - n}"].id
+        with pytest.raises(ConfigurationError):
+            svc.cipher.decrypt(row.private_key, private_key_context(other))
 
 
 def test_without_a_chain_or_tags(call: Any) -> None:
