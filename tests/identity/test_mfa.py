@@ -114,7 +114,7 @@ def test_the_seed_is_a_secret_until_the_answer_is_serialised(svc: IdentityServic
     no log line or traceback that shows the result shows the seed; the rendered answer has it."""
     with svc.db.write() as conn:
         made = mfa.create_virtual_mfa_device(
-            Tx(conn, ctx, datetime.now(UTC), svc.cipher), "repr-check",
+            Tx(conn, ctx, datetime.now(UTC), svc.cipher, attempts=svc.attempts), "repr-check",
             tags=[{"Key": "k", "Value": "v"}])
     device = made["VirtualMFADevice"]
     seed = device.to_aws()["Base32StringSeed"]
@@ -299,11 +299,12 @@ def test_verify_code_window_and_replay(svc: IdentityService, call: Any, ctx: Cal
     def verify(step: int, now: datetime = moment, user: str | None = user_id,
                device: str = serial) -> bool:
         with svc.db.write() as conn:
-            return mfa.verify_code(Tx(conn, ctx, now, svc.cipher), device, user, code(seed, step))
+            tx = Tx(conn, ctx, now, svc.cipher, attempts=svc.attempts)
+            return mfa.verify_code(tx, device, user, code(seed, step))
 
     assert not verify(at)  # not enabled yet
     with svc.db.write() as conn:  # enabled long before ``moment``
-        tx = Tx(conn, ctx, moment - timedelta(hours=1), svc.cipher)
+        tx = Tx(conn, ctx, moment - timedelta(hours=1), svc.cipher, attempts=svc.attempts)
         then = mfa.current_step(tx.now)
         mfa.enable_mfa_device(tx, "gina", serial, code(seed, then - 1), code(seed, then))
     assert not verify(at - 2) and not verify(at + 2)  # outside the window
@@ -316,7 +317,8 @@ def test_verify_code_window_and_replay(svc: IdentityService, call: Any, ctx: Cal
     later = moment + timedelta(seconds=30)
     assert not verify(at + 1, later) and verify(at + 2, later)
     with svc.db.write() as conn:
-        assert not mfa.verify_code(Tx(conn, ctx, later, svc.cipher), serial, user_id, "12a456")
+        tx = Tx(conn, ctx, later, svc.cipher, attempts=svc.attempts)
+        assert not mfa.verify_code(tx, serial, user_id, "12a456")
 
 
 def test_seed_is_not_in_the_raw_database(backend: Any, svc: IdentityService, call: Any) -> None:

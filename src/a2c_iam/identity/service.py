@@ -176,7 +176,7 @@ class IdentityService:
             if not inserted:
                 raise EntityAlreadyExists(f"Account {account} already exists.")
             tx = Tx(conn, CallContext(account, ids.root_arn(account), _request_id()), now,
-                    self.cipher)
+                    self.cipher, attempts=self.attempts)
             key_id, secret = insert_key(tx, None, root_key)
             if alias is not None:
                 from .account import create_account_alias
@@ -285,7 +285,8 @@ class IdentityService:
         from .export import authorization_details
 
         with self._translated(), self.db.read() as conn:
-            tx = Tx(conn, self.context(account_id), datetime.now(UTC), self.cipher)
+            tx = Tx(conn, self.context(account_id), datetime.now(UTC), self.cipher,
+                    attempts=self.attempts)
             return dict(render(authorization_details(tx), "object"))
 
     def import_details(self, account_id: str, details: Mapping[str, Any]) -> None:
@@ -295,7 +296,7 @@ class IdentityService:
         ctx = self.context(account_id)
         with self._translated(), self.db.write() as conn:
             bumped = lock_account(conn, account_id)
-            tx = Tx(conn, ctx, datetime.now(UTC), self.cipher)
+            tx = Tx(conn, ctx, datetime.now(UTC), self.cipher, attempts=self.attempts)
             import_details(tx, details)
             _audit(tx, "ImportAuthorizationDetails", "Success", ids.root_arn(account_id))
         self._learn(account_id, bumped)
@@ -462,7 +463,8 @@ class IdentityService:
     def _audit_failure(self, ctx: CallContext, operation: str, code: str, now: datetime) -> None:
         try:
             with self.db.write() as conn:
-                _audit(Tx(conn, ctx, now, self.cipher), operation, code, None)
+                _audit(Tx(conn, ctx, now, self.cipher, attempts=self.attempts), operation, code,
+                       None)
         except StoreError:
             pass  # the trail of a refused call is best effort; the refusal stands
 

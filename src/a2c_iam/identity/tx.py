@@ -43,8 +43,9 @@ class Tx:
     now: datetime
     cipher: Cipher
     target: str | None = None
-    #: Failed guesses of MFA codes and passwords (the service's own, shared by its calls).
-    attempts: AttemptLimiter = field(default_factory=AttemptLimiter)
+    #: Failed guesses of MFA codes and passwords: the service's own, shared by all its calls,
+    #: and so required (a fresh limiter per transaction would never lock anyone out).
+    attempts: AttemptLimiter = field(kw_only=True)
 
     @property
     def account_id(self) -> str:
