@@ -158,14 +158,18 @@ class ResolvedCaller:
 
 # -- keys ----------------------------------------------------------------------------------------
 
+# Each reads the account's generation in the same statement: one statement is one snapshot,
+# even under PostgreSQL's READ COMMITTED, so the key is never cached as newer than it is.
 _SESSION_KEY = select(
     s.sessions.c.account_id, s.sessions.c.user_id, s.sessions.c.kind, s.sessions.c.secret,
-    s.sessions.c.token, s.sessions.c.expires_at,
-).where(s.sessions.c.id == bindparam("kid"))
+    s.sessions.c.token, s.sessions.c.expires_at, s.accounts.c.generation,
+).join(s.accounts, s.accounts.c.id == s.sessions.c.account_id).where(
+    s.sessions.c.id == bindparam("kid"))
 _LONG_TERM_KEY = select(
     s.access_keys.c.account_id, s.access_keys.c.user_id, s.access_keys.c.status,
-    s.access_keys.c.secret,
-).where(s.access_keys.c.id == bindparam("kid"))
+    s.access_keys.c.secret, s.accounts.c.generation,
+).join(s.accounts, s.accounts.c.id == s.access_keys.c.account_id).where(
+    s.access_keys.c.id == bindparam("kid"))
 
 
 def lookup_key(conn: Connection, cipher: Cipher, access_key_id: str) -> KeyRecord | None:
@@ -174,6 +178,13 @@ def lookup_key(conn: Connection, cipher: Cipher, access_key_id: str) -> KeyRecor
     Expired temporary credentials are returned (with their ``expires_at``) so that the verifier
     answers ``ExpiredToken`` rather than "unknown key".
     """
+    found = lookup_key_at(conn, cipher, access_key_id)
+    return found[0] if found is not None else None
+
+
+def lookup_key_at(conn: Connection, cipher: Cipher,
+                  access_key_id: str) -> tuple[KeyRecord, int] | None:
+    """The key, with its account's generation as of the same read (for a cache of keys)."""
     if access_key_id.startswith(ids.Prefix.TEMPORARY_KEY.value):
         row = conn.execute(_SESSION_KEY, {"kid": access_key_id}).first()
         if row is None:
@@ -181,13 +192,14 @@ def lookup_key(conn: Connection, cipher: Cipher, access_key_id: str) -> KeyRecor
         secret = cipher.decrypt(row.secret, session_secret_context(access_key_id))
         token = cipher.decrypt(row.token, session_token_context(access_key_id))
         return KeyRecord(access_key_id, secret.get_secret_value(), token.get_secret_value(),
-                         True, row.expires_at, row.account_id, row.user_id, row.kind)
+                         True, row.expires_at, row.account_id, row.user_id,
+                         row.kind), row.generation
     found = conn.execute(_LONG_TERM_KEY, {"kid": access_key_id}).first()
     if found is None:
         return None
     secret = cipher.decrypt(found.secret, key_secret_context(access_key_id))
     return KeyRecord(access_key_id, secret.get_secret_value(), None, found.status == "Active",
-                     None, found.account_id, found.user_id, None)
+                     None, found.account_id, found.user_id, None), found.generation
 
 
 # -- policies of entities --------------------------------------------------------------------------

@@ -309,14 +309,12 @@ class IdentityService:
             return cached[0]
         principal = _module("principal")
         with self._translated(), self.db.read() as conn:
-            record: KeyRecord | None = principal.lookup_key(conn, self.cipher, access_key_id)
-            if record is not None:
-                gen = generation(conn, record.account_id)
-                # The account is known only from the key, so the generation is read after it:
-                # on PostgreSQL (READ COMMITTED) a write may commit in between. Cached only if
-                # the key reads the same after the generation, so never as newer than it is.
-                if principal.lookup_key(conn, self.cipher, access_key_id) == record:
-                    self._keys[access_key_id] = (record, gen)
+            found: tuple[KeyRecord, int] | None = principal.lookup_key_at(
+                conn, self.cipher, access_key_id)
+        if found is None:
+            return None
+        record, gen = found  # read together: see principal._LONG_TERM_KEY
+        self._keys[access_key_id] = (record, gen)
         return record
 
     def resolve(self, key: KeyRecord) -> ResolvedCaller:
