@@ -39,7 +39,6 @@ A refusal is ``AccessDenied`` with IAM's text, naming one policy type that refus
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -548,28 +547,12 @@ def _password_self_service(conn: Connection, caller: ResolvedCaller, service: st
 #: requester must have appropriate permissions on both the source object and the target object").
 _MOVES: dict[str, str] = {"UpdateUser": "NewUserName", "UpdateGroup": "NewGroupName",
                           "UpdateServerCertificate": "NewServerCertificateName"}
-_SERVER_CERTIFICATE_ARN = re.compile(
-    r"arn:(?P<partition>[^:]+):iam::(?P<account>\d{12}):server-certificate"
-    r"(?P<path>/(?:.*/)?)(?P<name>[^/]+)")
-
-
-def _entity_arn(text: str) -> ids.IamArn | None:
-    """The parts of an entity ARN ``ids.parse_arn`` knows, or of a server certificate's."""
-    parts = ids.parse_arn(text)
-    if parts is not None:
-        return parts
-    m = _SERVER_CERTIFICATE_ARN.fullmatch(text)
-    if m is None or m.group("partition") != ids.PARTITION:
-        return None
-    return ids.IamArn(m.group("account"), "server-certificate", m.group("path"), m.group("name"))
-
-
 def _authorize_new_arn(caller: ResolvedCaller, action: str, params: Mapping[str, Any],
                        new_name_param: str, target: Target, ctx: Mapping[str, Any]) -> None:
     """The same action on the entity's ARN after the change (new path and/or name, the current
     ones otherwise), in the same request context; ``AccessDenied`` naming that ARN when it is
     no."""
-    current = _entity_arn(target.arn)
+    current = ids.parse_arn(target.arn)
     if current is None:
         return  # not an entity ARN: nothing is moved (the operation finds no such entity)
     new_path = _param(params, "NewPath")

@@ -96,7 +96,8 @@ def federated_user_arn(account: str, name: str) -> str:
 
 _IAM_ARN = re.compile(
     r"^arn:(?P<partition>[^:]+):iam::(?P<account>\d{12}|aws):"
-    r"(?P<kind>user|group|role|policy|instance-profile)(?P<path>/(?:.*/)?)(?P<name>[^/]+)$"
+    r"(?P<kind>user|group|role|policy|instance-profile|server-certificate)"
+    r"(?P<path>/(?:.*/)?)(?P<name>[^/]+)$"
 )
 
 
