@@ -193,8 +193,8 @@ def test_store_passwords_known_or_said_to_be_unknown(tmp_path: Path) -> None:
 
 def test_a_deployment_users_console_password_in_the_store_is_found(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """``audit --db``: the store's login profiles are read with GetLoginProfile, so a console
-    password on the deployment user is DEPLOY_IDENTITY_CONSOLE, and its absence is known."""
+    """``audit --db``: the store's credential report says which users have a login profile, so a
+    console password on the deployment user is DEPLOY_IDENTITY_CONSOLE, and its absence is known."""
     from a2c_iam.identity import IdentityService
 
     url = _store(tmp_path)
@@ -230,8 +230,8 @@ def test_aws_managed_policy_left_out_of_the_export_is_filled_in() -> None:
 
 
 def test_console_users_without_mfa_in_the_store_are_found(tmp_path: Path) -> None:
-    """``audit --db`` reads MFA devices with ListMFADevices: a console user without one is
-    CONSOLE_USER_WITHOUT_MFA until a device is enabled for it."""
+    """``audit --db`` reads MFA from the store's credential report (``mfa_active``): a console
+    user without a device is CONSOLE_USER_WITHOUT_MFA until a device is enabled for it."""
     import base64
     import time
 

@@ -89,12 +89,12 @@ def parse_credential_report(text: str) -> dict[str, Credentials]:
 Caller = Callable[[str, Mapping[str, Any]], Mapping[str, Any]]
 
 
-def credentials_from_api(call: Caller, user_names: list[str], login_profiles: bool = True,
-                         mfa_devices: bool = True) -> dict[str, Credentials]:
+def credentials_from_api(call: Caller, user_names: list[str]) -> dict[str, Credentials]:
     """Credentials per user from ``ListAccessKeys``, ``GetAccessKeyLastUsed``,
-    ``GetLoginProfile`` and ``ListMFADevices`` (for endpoints without a credential report).
-    ``login_profiles=False`` / ``mfa_devices=False`` for an endpoint without those operations:
-    passwords / MFA unknown."""
+    ``GetLoginProfile`` and ``ListMFADevices``, for a live endpoint without a credential report
+    (no root row: the caller asks ``GetAccountSummary`` for root keys). Passwords / MFA are
+    unknown (None) once the endpoint says it lacks ``GetLoginProfile`` / ``ListMFADevices``."""
+    login_profiles = mfa_devices = True
     out: dict[str, Credentials] = {}
     for name in user_names:
         keys = []

@@ -3,8 +3,14 @@
 All three produce the same GAAD document and credential data, so every check runs the same way
 on each. A live endpoint is read with boto3's ``get_account_authorization_details`` paginator;
 key data comes from the credential report when the endpoint has one, else from
-``ListAccessKeys``/``GetAccessKeyLastUsed``/``GetLoginProfile`` per user, and the root user's keys
-from ``GetAccountSummary`` (``AccountAccessKeysPresent``).
+``ListAccessKeys``/``GetAccessKeyLastUsed``/``GetLoginProfile``/``ListMFADevices`` per user, and
+the root user's keys from ``GetAccountSummary`` (``AccountAccessKeysPresent``).
+
+The local store makes the same credential report as its ``GetCredentialReport`` (root row
+included), parsed by the same ``parse_credential_report``, but inside one read transaction
+(``identity.reports.read_report``): ``GenerateCredentialReport`` would record an audit event,
+and an audit of the store writes nothing to it. The store also hands over the key ids, which the
+CSV leaves out, so findings name keys as they did when the key APIs were called per user.
 """
 
 from __future__ import annotations
@@ -12,9 +18,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from .credentials import credentials_from_api, parse_credential_report
+from .credentials import ROOT_ROW, credentials_from_api, parse_credential_report
 from .errors import AuditInputError
 from .model import Account, account_from_gaad
 
@@ -120,6 +127,7 @@ def from_store(url: str, account_id: str | None = None) -> Account:
     """An account from the local store (``a2c-iam serve``'s database)."""
     from ..identity import IdentityService
     from ..identity.errors import IdentityError
+    from ..identity.reports import read_report
     from ..store import StoreError
 
     _existing_store(url)
@@ -140,21 +148,15 @@ def from_store(url: str, account_id: str | None = None) -> Account:
                                   "NoSuchEntity")
         details = svc.authorization_details(account_id)
         account = account_from_gaad(details, account_id, source=url)
-        ctx = svc.context(account_id)
-
-        def call(operation: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
-            try:
-                return svc.invoke("iam", operation, dict(params), ctx)
-            except IdentityError as exc:
-                if getattr(exc, "code", "") == "NoSuchEntity":
-                    raise LookupError(operation) from exc
-                raise AuditInputError(getattr(exc, "message", str(exc)),
-                                      getattr(exc, "code", None)) from exc
-
-        account.credentials = credentials_from_api(
-            call, sorted(account.users), svc.implements("iam", "GetLoginProfile"),
-            svc.implements("iam", "ListMFADevices"))
-        account.root_keys_present = _root_keys(call)
+        report = read_report(svc, account_id)
+        account.credentials = parse_credential_report(report.csv)
+        for name, creds in account.credentials.items():  # the key ids AWS's CSV leaves out
+            key_ids = report.key_ids.get(name, ())
+            creds.keys = tuple(replace(key, key_id=key_ids[key.number - 1])
+                               if key.number <= len(key_ids) else key for key in creds.keys)
+        root = account.credentials.get(ROOT_ROW)
+        # AccountAccessKeysPresent, as GetAccountSummary counts it: any root key, active or not.
+        account.root_keys_present = None if root is None else bool(root.keys)
         return account
     except IdentityError as exc:
         raise AuditInputError(getattr(exc, "message", str(exc)),

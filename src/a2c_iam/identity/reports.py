@@ -53,8 +53,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -65,6 +66,9 @@ from .common import set_target
 from .errors import IdentityError
 from .logins import read_password_policy
 from .tx import Tx
+
+if TYPE_CHECKING:
+    from .service import IdentityService
 
 #: The columns of AWS's credential report, in AWS's order.
 COLUMNS = (
@@ -127,6 +131,33 @@ def last_generated(tx: Tx) -> datetime | None:
                            e.outcome == "Success")
         .order_by(e.id.desc()).limit(1)).scalar()
     return at
+
+
+@dataclass(frozen=True, slots=True)
+class StoreReport:
+    """What ``read_report`` reads: the report, and the key ids the CSV leaves out."""
+
+    csv: str
+    #: The access key ids of each row (user name, ``<root_account>``), numbered as in the report.
+    key_ids: dict[str, tuple[str, ...]]
+
+
+def read_report(service: IdentityService, account_id: str) -> StoreReport:
+    """The account's credential report (``report_csv``) made in one read transaction, for a
+    reader of the store itself (``a2c-iam audit --db``): unlike ``GenerateCredentialReport``
+    it records no audit event, and nothing is written."""
+    with service.db.read() as conn:
+        tx = Tx(conn, service.context(account_id), datetime.now(UTC), service.cipher,
+                attempts=service.attempts)
+        text = report_csv(tx)
+        k, u = s.access_keys.c, s.users.c
+        key_ids: dict[str, list[str]] = {}
+        for row in conn.execute(
+                select(k.id.label("key_id"), u.name.label("user_name"))
+                .select_from(s.access_keys.outerjoin(s.users, k.user_id == u.id))
+                .where(k.account_id == account_id).order_by(k.created_at, k.id)):
+            key_ids.setdefault(row.user_name or ROOT_ROW, []).append(row.key_id)
+    return StoreReport(text, {name: tuple(found) for name, found in key_ids.items()})
 
 
 # -- the report ------------------------------------------------------------------------------------
