@@ -180,7 +180,10 @@ class Api:
         event loop: a write or an uncached read would verify and parse there only to give way
         and do it all again in the pool."""
         post = request.method == "POST"
-        action = _peek_action(body if post else b"", request.url.query, post)
+        # From the scope, as _http_request reads it: request.url parses the Host header, which
+        # a hostile client controls.
+        query = request.scope.get("query_string", b"").decode("latin-1")
+        action = _peek_action(body if post else b"", query, post)
         return not self.backend.needs_database(action)
 
     def query(self, request: Request, body: bytes, request_id: str) -> _Outcome:
